@@ -1,0 +1,224 @@
+"""create_app: the one seam the server, the CLI and the tests share."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask, Request, Response, copy_current_request_context, request
+from werkzeug.exceptions import HTTPException
+
+from . import _cloudevents as cloudevents
+from . import _http as http
+from . import _messages as messages
+from ._settings import Settings, from_environment
+from ._signature import Mode, Signature, from_function
+from ._target import Target, load_function, parse_target, resolve_handler_setting
+
+HEALTH_PATHS = ("/health/live", "/health/ready", "/health/liveness", "/health/readiness")
+HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CLOUDEVENT_METHODS = ["POST"]
+
+log = logging.getLogger("kn_fn_invoker")
+
+
+class _JsonLines(logging.Formatter):
+    """One JSON object per line, so a log collector keeps a traceback in one record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"severity": record.levelname, "message": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        return json.dumps(entry)
+
+
+def _configure_logging() -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_JsonLines())
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(json.dumps({"error": message}), status=status, content_type="application/json")
+
+
+class FunctionTimedOut(Exception):
+    pass
+
+
+class _Invoker:
+    """Calls the user's function with the values its signature asks for."""
+
+    def __init__(self, function: Callable[..., Any], signature: Signature, timeout: float) -> None:
+        self._function = function
+        self._signature = signature
+        self._timeout = timeout
+
+    def __call__(self, value_for: Callable[[Any], Any]) -> Any:
+        args = []
+        kwargs = {}
+        for parameter in self._signature.parameters:
+            if parameter.positional_only:
+                args.append(value_for(parameter.role))
+            else:
+                kwargs[parameter.name] = value_for(parameter.role)
+        if self._timeout:
+            return self._call_with_deadline(args, kwargs)
+        return self._call(args, kwargs)
+
+    def _call(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        result = self._function(*args, **kwargs)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+        return result
+
+    def _call_with_deadline(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        # A Python thread cannot be stopped: past the deadline the request gets its 504 and
+        # the function's thread is left to finish on its own, its result dropped.
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        @copy_current_request_context
+        def run() -> None:
+            try:
+                outcome["result"] = self._call(args, kwargs)
+            except BaseException as error:  # noqa: BLE001 - handed to the request thread
+                outcome["error"] = error
+            finally:
+                finished.set()
+
+        threading.Thread(target=run, name="kn-fn-function", daemon=True).start()
+        if not finished.wait(self._timeout):
+            raise FunctionTimedOut()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def create_app(
+    target: str | None = None,
+    source: str | os.PathLike[str] | None = None,
+    settings: Settings | None = None,
+) -> Flask:
+    """Load the function named by `target` (module.function) from directory `source`.
+
+    Defaults: `target` from PYTHON_HANDLER (or BP_FUNCTION), else handler.handler;
+    `source` the current directory; settings from the environment.
+    Raises InvokerError, with a message for the user, when the function cannot be served.
+    """
+    _configure_logging()
+    settings = settings or from_environment()
+    handler = target or resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
+    parsed: Target = parse_target(handler)
+    function = load_function(Path(source or "."), parsed)
+    signature = from_function(parsed, function)
+    invoke = _Invoker(function, signature, settings.timeout)
+
+    app = Flask("kn_fn_invoker")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["KN_FN_SIGNATURE"] = signature
+
+    def failed(error: BaseException, event_id: str | None) -> Response:
+        """The function broke: log it (never the request), answer 500 or 504."""
+        fields: dict[str, Any] = {"handler": parsed.handler}
+        if event_id is not None:
+            fields["ce_id"] = event_id
+        if isinstance(error, FunctionTimedOut):
+            log.error("function timed out", extra={"fields": {**fields, "timeout_s": settings.timeout}})
+            return _error(504, messages.function_timed_out(settings.timeout))
+        if isinstance(error, cloudevents.InvalidReply):
+            log.error(messages.invalid_reply_log(str(error)), extra={"fields": fields})
+            return _error(500, messages.INVALID_REPLY)
+        if isinstance(error, http.UnsupportedReturn):
+            log.error(messages.unsupported_return_log(error.type_name), extra={"fields": fields})
+            return _error(500, messages.unsupported_return(error.type_name))
+        fields["traceback"] = "".join(traceback.format_exception(error))
+        log.error(f"function raised {type(error).__name__}", extra={"fields": fields})
+        return _error(500, messages.function_raised(type(error).__name__))
+
+    def serve_http(path: str) -> Any:
+        try:
+            return http.to_response(invoke(lambda role: http.value_for(role, request)))
+        except HTTPException:
+            raise  # flask.abort() in a function means what it means in any Flask app
+        except Exception as error:  # noqa: BLE001 - the function's failure, reported as 500
+            return failed(error, None)
+
+    defaults = cloudevents.ReplyDefaults(source=settings.reply_source or f"kn-fn/{parsed.handler}", type=settings.reply_type)
+
+    def serve_cloudevent(path: str) -> Any:
+        try:
+            incoming = cloudevents.read_request(request)
+        except cloudevents.InvalidEvent as invalid:
+            return _error(400, invalid.message)
+        replies = []
+        for event in incoming.events:
+            try:
+                result = invoke(lambda role: cloudevents.value_for(role, event))
+                if hasattr(result, "status_code") and incoming.mode is not cloudevents.ContentMode.BATCH:
+                    return result  # a Response from the function is sent as it is
+                reply = cloudevents.build_reply(result, event, defaults)
+            except HTTPException:
+                raise
+            except Exception as error:  # noqa: BLE001
+                return failed(error, event.get_id())
+            if reply is not None:
+                replies.append(reply)
+        if not replies:
+            return Response(status=202)
+        return cloudevents.encode_replies(incoming.mode, replies)
+
+    def health() -> Response:
+        return Response("OK", status=200, content_type="text/plain; charset=utf-8")
+
+    for index, path in enumerate(HEALTH_PATHS):
+        app.add_url_rule(path, f"health_{index}", health, methods=["GET", "HEAD"])
+
+    if signature.mode is Mode.HTTP:
+        view, methods = serve_http, HTTP_METHODS
+    else:
+        view, methods = serve_cloudevent, CLOUDEVENT_METHODS
+    app.add_url_rule("/", "function", view, defaults={"path": ""}, methods=methods)
+    app.add_url_rule("/<path:path>", "function", view, methods=methods)
+
+    @app.before_request
+    def refuse_large_bodies() -> Response | None:
+        # Checked before the function runs, so a function that never reads the body still
+        # refuses one over the limit; chunked bodies are cut off by werkzeug when read.
+        length = request.content_length
+        if length is not None and length > settings.max_body_bytes:
+            return _error(413, messages.body_too_large(settings.max_body_bytes))
+        return None
+
+    @app.errorhandler(413)
+    def too_large(_: HTTPException) -> Response:
+        return _error(413, messages.body_too_large(settings.max_body_bytes))
+
+    @app.errorhandler(405)
+    def wrong_method(_: HTTPException) -> Response:
+        response = _error(405, messages.method_not_allowed(methods))
+        response.headers["Allow"] = ", ".join(methods)
+        return response
+
+    @app.errorhandler(400)
+    def bad_request(_: HTTPException) -> Response:
+        return _error(400, messages.BAD_REQUEST)
+
+    return app
+
+
+__all__ = ["create_app", "Request", "FunctionTimedOut"]

@@ -1,0 +1,100 @@
+"""Command line: `python -m kn_fn_invoker [serve] ...` and `python -m kn_fn_invoker check ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from . import _messages as messages
+from ._settings import from_environment
+from ._signature import Signature, from_function, from_source
+from ._target import InvokerError, find_module_file, load_function, parse_target, resolve_handler_setting
+
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kn_fn_invoker", description="Serve a Python function over HTTP and CloudEvents.")
+    parser.add_argument("--dir", default=".", help="the function directory (default: .)")
+    parser.add_argument("--handler", help="module.function (default: $PYTHON_HANDLER, $BP_FUNCTION, or handler.handler)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8080)")
+    parser.add_argument("--host", help="address to bind (default: $HOST or 0.0.0.0)")
+    return parser
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kn_fn_invoker check",
+        description="Check that a function can be served: exit 0 and print its mode, or exit 1 with the reason.",
+    )
+    parser.add_argument("--dir", default=".", help="the function directory (default: .)")
+    parser.add_argument("--handler", help="module.function (default: $PYTHON_HANDLER, $BP_FUNCTION, or handler.handler)")
+    parser.add_argument("--static", action="store_true", help="read the source with ast; do not import the module")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    return parser
+
+
+def _handler(value: str | None) -> str:
+    return value or resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
+
+
+def check(directory: Path, handler: str, static: bool) -> tuple[str, Signature | None]:
+    target = parse_target(handler)
+    if static:
+        module_file = find_module_file(directory, target)
+        source = module_file.read_text(encoding="utf-8", errors="replace")
+        return target.handler, from_source(target, source, str(module_file.relative_to(directory)))
+    return target.handler, from_function(target, load_function(directory, target))
+
+
+def _run_check(argv: list[str]) -> int:
+    args = _check_parser().parse_args(argv)
+    try:
+        handler, signature = check(Path(args.dir), _handler(args.handler), args.static)
+    except InvokerError as error:
+        if args.json:
+            print(json.dumps({"ok": False, "kind": error.kind, "message": error.message}))
+        else:
+            print(error.message, file=sys.stderr)
+        return 1
+    if args.json:
+        result = {"ok": True, "handler": handler, "mode": None, "parameters": [], "async": False}
+        if signature is not None:
+            result.update(mode=signature.mode.value, parameters=signature.names, **{"async": signature.is_async})
+        print(json.dumps(result))
+    elif signature is None:
+        print(messages.check_deferred(handler))
+    else:
+        print(messages.check_ok(handler, signature.mode.value, signature.names, signature.is_async))
+    return 0
+
+
+def _run_serve(argv: list[str]) -> int:
+    args = _serve_parser().parse_args(argv)
+    from ._app import create_app  # flask and gunicorn load only when serving
+    from ._server import serve
+
+    try:
+        settings = from_environment()
+        if args.port is not None:
+            settings = replace(settings, port=args.port)
+        if args.host:
+            settings = replace(settings, host=args.host)
+        app = create_app(_handler(args.handler), args.dir, settings)
+    except InvokerError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    serve(app, settings)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "check":
+        return _run_check(argv[1:])
+    if argv and argv[0] == "serve":
+        argv = argv[1:]
+    return _run_serve(argv)

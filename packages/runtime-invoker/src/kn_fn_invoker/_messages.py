@@ -1,0 +1,200 @@
+"""Every text a user of the invoker reads: build-time check errors and HTTP error bodies.
+
+Errors say what happened, what was found, and what to do, in that order. Texts that reach
+an HTTP client never include anything taken from the request (no body, header values or
+attribute values): a 4xx must not reflect input back to a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+HTTP_PARAMETERS = ("req", "request", "body", "headers")
+CLOUDEVENT_PARAMETERS = ("event", "data", "payload", "attributes")
+
+_ACCEPTED = (
+    "Accepted parameter names: "
+    "HTTP functions take any of req, request (the Flask request), body (bytes), headers; "
+    "CloudEvent functions take any of event (the CloudEvent), data or payload (its data), "
+    "attributes (a dict). A parameter annotated flask.Request or CloudEvent may have any name."
+)
+
+_SET_HANDLER = "Set PYTHON_HANDLER (project.toml [[build.env]] or pack build --env) to module.function."
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = ", ".join(sorted(names))
+    return listed or "(none)"
+
+
+# --- the handler setting -----------------------------------------------------------------
+
+
+def handler_format(value: str) -> str:
+    shown = value if value.strip() else repr(value)
+    return (
+        f"[Error: invalid handler] PYTHON_HANDLER={shown} is not of the form module.function. "
+        "Use a dotted Python name whose last part is the function, e.g. handler.handler, "
+        "main.DoEvent or pkg.sub.module.fn; each part must be a Python identifier "
+        "(no paths, spaces or file extensions)."
+    )
+
+
+def handler_conflict(python_handler: str, bp_function: str) -> str:
+    return (
+        f"[Error: conflicting handler settings] PYTHON_HANDLER={python_handler} and "
+        f"BP_FUNCTION={bp_function} name different functions. Set only one of them "
+        "(BP_FUNCTION is an alias of PYTHON_HANDLER)."
+    )
+
+
+def module_not_found(module: str, expected: Iterable[str], handler: str) -> str:
+    return (
+        f"[Error: handler module not found] No {' or '.join(expected)} in the function "
+        f"directory for handler {handler} (module '{module}'). Create it, or set "
+        "PYTHON_HANDLER (project.toml [[build.env]] or pack build --env) to the module.function you have."
+    )
+
+
+def function_not_found(module_file: str, function: str, handler: str, found: Iterable[str]) -> str:
+    return (
+        f"[Error: handler function not found] {module_file} has no function '{function}' "
+        f"(PYTHON_HANDLER={handler}). Functions in {module_file}: {_names(found)}. "
+        f"{_SET_HANDLER[:-1]} naming one of them, or rename the function."
+    )
+
+
+def not_callable(handler: str, kind: str) -> str:
+    return (
+        f"[Error: handler is not a function] {handler} is a {kind}, not a function. "
+        f"{_SET_HANDLER}"
+    )
+
+
+def syntax_error(module_file: str, line: int | None, message: str) -> str:
+    where = f"{module_file}, line {line}" if line else module_file
+    return f"[Error: syntax error] {where}: {message}. Fix the syntax and build again."
+
+
+def import_failed(handler: str, last_frame: str, message: str) -> str:
+    return (
+        f"[Error: handler module failed to import] Importing the module of {handler} raised "
+        f"{message}\n  at {last_frame}\n"
+        "A missing module usually means it is not in requirements.txt; code that needs "
+        "settings only present at run time should read them inside the function."
+    )
+
+
+# --- the signature -------------------------------------------------------------------------
+
+
+def unknown_parameters(handler: str, names: Iterable[str]) -> str:
+    return (
+        f"[Error: unknown parameter name] {handler} has parameter(s) {_names(names)}, "
+        f"which the invoker cannot fill. {_ACCEPTED}"
+    )
+
+
+def mixed_parameters(handler: str, http: Iterable[str], cloudevent: Iterable[str]) -> str:
+    return (
+        f"[Error: mixed HTTP and CloudEvent parameters] {handler} takes HTTP parameter(s) "
+        f"{_names(http)} and CloudEvent parameter(s) {_names(cloudevent)}; a function is "
+        f"either one or the other. {_ACCEPTED}"
+    )
+
+
+def variadic_parameters(handler: str, names: Iterable[str]) -> str:
+    return (
+        f"[Error: variadic parameters] {handler} takes {_names(names)}; *args and **kwargs "
+        f"cannot be filled by name. List the parameters you need. {_ACCEPTED}"
+    )
+
+
+def check_ok(handler: str, mode: str, parameters: Iterable[str], is_async: bool) -> str:
+    kind = "async " if is_async else ""
+    listed = ", ".join(parameters) or "none"
+    return f"{handler}: {kind}{mode} function (parameters: {listed})"
+
+
+def check_deferred(handler: str) -> str:
+    return (
+        f"{handler}: not a plain def in its module (assigned, imported or a class); "
+        "its signature is checked when the module is imported"
+    )
+
+
+# --- HTTP error bodies (never include request content) ---------------------------------------
+
+NOT_A_CLOUDEVENT = (
+    "request is not a CloudEvent: send binary mode (ce-specversion, ce-id, ce-source and "
+    "ce-type headers) or structured mode (Content-Type: application/cloudevents+json)"
+)
+BATCH_NOT_A_LIST = "a CloudEvents batch must be a JSON array of events"
+BATCH_ITEM_NOT_OBJECT = "every event in a CloudEvents batch must be a JSON object"
+STRUCTURED_NOT_JSON = "the structured CloudEvent is not valid UTF-8 JSON"
+STRUCTURED_NOT_OBJECT = "a structured CloudEvent must be a JSON object"
+BAD_BASE64 = "data_base64 is not valid base64"
+BAD_TIME = "the time attribute is not an RFC 3339 timestamp"
+
+
+def missing_attributes(names: Iterable[str]) -> str:
+    return f"invalid CloudEvent: missing required attribute(s): {_names(names)}"
+
+
+def unsupported_specversion(supported: Iterable[str]) -> str:
+    return f"invalid CloudEvent: unsupported specversion; supported: {', '.join(supported)}"
+
+
+def invalid_attributes(names: Iterable[str]) -> str:
+    return f"invalid CloudEvent: invalid attribute(s): {_names(names)}"
+
+
+def data_not_decodable(content_type_kind: str) -> str:
+    return f"invalid CloudEvent: data does not match its datacontenttype (expected {content_type_kind})"
+
+
+def method_not_allowed(allowed: Iterable[str]) -> str:
+    return f"method not allowed; this function accepts {', '.join(allowed)}"
+
+
+def body_too_large(limit: int) -> str:
+    return f"request body is larger than the limit of {limit} bytes (MAX_BODY_BYTES)"
+
+
+BAD_REQUEST = "bad request"
+
+
+def function_raised(exception_type: str) -> str:
+    return f"the function raised {exception_type}; see the function's log"
+
+
+def function_timed_out(seconds: float) -> str:
+    return f"the function did not finish within {seconds:g} s (TIMEOUT)"
+
+
+def unsupported_return(type_name: str) -> str:
+    return (
+        f"the function returned a value of type {type_name}, which cannot be sent as a "
+        "response; see the function's log"
+    )
+
+
+def unsupported_return_log(type_name: str) -> str:
+    return (
+        f"function returned {type_name}; return str, bytes, dict, list, None, a Flask "
+        "Response, or a (body, status[, headers]) tuple"
+    )
+
+
+INVALID_REPLY = "the function returned reply attributes that are not a valid CloudEvent; see the function's log"
+
+
+def invalid_reply_log(detail: str) -> str:
+    return f"function returned an invalid reply event ({detail}); reply attributes must be strings per the CloudEvents spec"
+
+
+# --- start-up ------------------------------------------------------------------------------
+
+
+def bad_setting(name: str, value: str, expected: str) -> str:
+    return f"[Error: invalid setting] {name}={value!r}: expected {expected}."

@@ -1,0 +1,51 @@
+"""The production server: gunicorn with threaded workers, configured from Settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ._settings import Settings
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "worker_class": "gthread",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        # gunicorn's own timeout is a worker heartbeat, not a request limit (the gthread
+        # worker keeps beating while a request runs); request deadlines are TIMEOUT's job.
+        "timeout": 30,
+        "graceful_timeout": settings.graceful_timeout,
+        "keepalive": 5,
+        # The app is loaded before forking, so a broken function stops start-up with its
+        # message instead of a loop of failing worker boots.
+        "preload_app": True,
+        # No access log: health probes would fill it; errors are logged by the app.
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+    }
+
+
+class _Server(BaseApplication):
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+
+def serve(app: Flask, settings: Settings) -> None:
+    _Server(app, gunicorn_options(settings)).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import json
 import logging
 import os
@@ -39,9 +40,20 @@ class _JsonLines(logging.Formatter):
         return json.dumps(entry)
 
 
+class _Stderr(logging.Handler):
+    """Writes to whatever sys.stderr is when the record is emitted, not when made."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001 - logging must never fail a request
+            self.handleError(record)
+
+
 def _configure_logging() -> None:
     if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(_JsonLines())
         log.addHandler(handler)
         log.setLevel(logging.INFO)
@@ -144,7 +156,7 @@ def create_app(
             log.error(messages.invalid_reply_log(str(error)), extra={"fields": fields})
             return _error(500, messages.INVALID_REPLY)
         if isinstance(error, http.UnsupportedReturn):
-            log.error(messages.unsupported_return_log(error.type_name), extra={"fields": fields})
+            log.error(error.log_message, extra={"fields": fields})
             return _error(500, messages.unsupported_return(error.type_name))
         fields["traceback"] = "".join(traceback.format_exception(error))
         log.error(f"function raised {type(error).__name__}", extra={"fields": fields})
@@ -198,10 +210,22 @@ def create_app(
     @app.before_request
     def refuse_large_bodies() -> Response | None:
         # Checked before the function runs, so a function that never reads the body still
-        # refuses one over the limit; chunked bodies are cut off by werkzeug when read.
+        # refuses one over the limit.
+        limit = settings.max_body_bytes
         length = request.content_length
-        if length is not None and length > settings.max_body_bytes:
-            return _error(413, messages.body_too_large(settings.max_body_bytes))
+        if length is not None:
+            return _error(413, messages.body_too_large(limit)) if length > limit else None
+        environ = request.environ
+        if environ.get("wsgi.input_terminated"):
+            # A chunked body has no length; werkzeug would silently cut it at the limit.
+            # Read one byte past the limit to tell, then hand on a body of known length.
+            data = environ["wsgi.input"].read(limit + 1)
+            if len(data) > limit:
+                return _error(413, messages.body_too_large(limit))
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+            environ.pop("wsgi.input_terminated")
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
         return None
 
     @app.errorhandler(413)

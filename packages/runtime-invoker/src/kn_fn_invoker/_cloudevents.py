@@ -149,11 +149,15 @@ def _read_structured_object(item: Any) -> BaseCloudEvent:
         except (binascii.Error, TypeError, ValueError):
             raise InvalidEvent(messages.BAD_BASE64) from None
     try:
-        return FORMAT.read(None, json.dumps(item))
-    except InvalidEvent:
-        raise
+        event = FORMAT.read(None, json.dumps(item))
     except (BaseCloudEventException, ValueError, TypeError, OverflowError) as error:
         raise _sdk_errors(error) from None
+    data = event.get_data()
+    content_type = event.get_datacontenttype()
+    if isinstance(data, bytes) and (is_json(content_type) or _media_type(content_type).startswith("text/")):
+        # Base64 data of a JSON or text type reads the same as in binary mode.
+        event = get_event_factory_for_version(event.get_specversion())(event.get_attributes(), decode_data(data, content_type))
+    return event
 
 
 def _load_json(body: bytes) -> Any:
@@ -245,7 +249,7 @@ def build_reply(result: Any, incoming: BaseCloudEvent, defaults: ReplyDefaults) 
         try:
             json.dumps(data)
         except (TypeError, ValueError):
-            raise UnsupportedReturn(data) from None
+            raise UnsupportedReturn(data, messages.unserialisable_reply_log(type(data).__name__)) from None
     # The SDK derives these from the data it is given; copies from the request are stale.
     for stale in ("datacontentencoding", "data_base64", "data"):
         attributes.pop(stale, None)

@@ -8,13 +8,17 @@ from typing import Any
 from flask import Request, Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from . import _messages as messages
 from ._signature import Role
 
 
 class UnsupportedReturn(Exception):
-    def __init__(self, value: Any) -> None:
-        super().__init__(type(value).__name__)
+    """The function returned something that cannot be sent (a function bug: 500, logged)."""
+
+    def __init__(self, value: Any, log_message: str | None = None) -> None:
         self.type_name = type(value).__name__
+        self.log_message = log_message or messages.unsupported_return_log(self.type_name)
+        super().__init__(self.log_message)
 
 
 def value_for(role: Role, request: Request) -> Any:

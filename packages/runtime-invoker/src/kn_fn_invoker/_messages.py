@@ -129,12 +129,12 @@ NOT_A_CLOUDEVENT = (
     "request is not a CloudEvent: send binary mode (ce-specversion, ce-id, ce-source and "
     "ce-type headers) or structured mode (Content-Type: application/cloudevents+json)"
 )
-BATCH_NOT_A_LIST = "a CloudEvents batch must be a JSON array of events"
-BATCH_ITEM_NOT_OBJECT = "every event in a CloudEvents batch must be a JSON object"
-STRUCTURED_NOT_JSON = "the structured CloudEvent is not valid UTF-8 JSON"
-STRUCTURED_NOT_OBJECT = "a structured CloudEvent must be a JSON object"
-BAD_BASE64 = "data_base64 is not valid base64"
-BAD_TIME = "the time attribute is not an RFC 3339 timestamp"
+BATCH_NOT_A_LIST = "invalid CloudEvent: a CloudEvents batch must be a JSON array of events"
+BATCH_ITEM_NOT_OBJECT = "invalid CloudEvent: every event in a CloudEvents batch must be a JSON object"
+STRUCTURED_NOT_JSON = "invalid CloudEvent: the structured CloudEvent is not valid UTF-8 JSON"
+STRUCTURED_NOT_OBJECT = "invalid CloudEvent: a structured CloudEvent must be a JSON object"
+BAD_BASE64 = "invalid CloudEvent: data_base64 is not valid base64"
+BAD_TIME = "invalid CloudEvent: the time attribute is not an RFC 3339 timestamp"
 
 
 def missing_attributes(names: Iterable[str]) -> str:
@@ -183,6 +183,13 @@ def unsupported_return_log(type_name: str) -> str:
     return (
         f"function returned {type_name}; return str, bytes, dict, list, None, a Flask "
         "Response, or a (body, status[, headers]) tuple"
+    )
+
+
+def unserialisable_reply_log(type_name: str) -> str:
+    return (
+        f"function returned reply data of type {type_name} that is not JSON-serialisable; "
+        "return str, bytes, None, or JSON-serialisable data (bytes inside a dict are not)"
     )
 
 

@@ -1,0 +1,67 @@
+"""CloudEvent fixture functions: one per row of the CloudEvent Responses table."""
+import asyncio
+
+from cloudevents.core.v1.event import CloudEvent
+
+
+def handler(data, attributes):
+    reply = dict(attributes)
+    reply["type"] = "com.example.reply"
+    return reply, {"received": data}
+
+
+def data_only(data):
+    return {"echo": data}
+
+
+def text_only(payload):
+    return "got " + str(payload)
+
+
+def bytes_only(data):
+    return b"\x00raw"
+
+
+def list_only(data):
+    return [1, True, None]
+
+
+def describe(data, attributes):
+    return {"type": type(data).__name__, "data": data if not isinstance(data, bytes) else list(data), "attributes": attributes}
+
+
+def whole_event(event):
+    return event
+
+
+def new_event(event: CloudEvent):
+    return CloudEvent({"id": "reply-1", "source": "/made", "type": "made.by.function"}, {"n": 1})
+
+
+def annotated(e: CloudEvent):
+    return {"id_seen": e.get_id()}
+
+
+def returns_none(data):
+    return None
+
+
+def raises(data, attributes):
+    raise RuntimeError("failed on " + str(data))
+
+
+def bad_reply(data):
+    return {"id": 5, "source": "/s", "type": "t"}, "x"
+
+
+def unsupported(data):
+    return object()
+
+
+async def async_handler(data):
+    await asyncio.sleep(0)
+    return {"async": data}
+
+
+def no_reply_attrs(attributes):
+    return {}, None

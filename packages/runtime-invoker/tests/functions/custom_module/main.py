@@ -1,0 +1,6 @@
+def DoEvent(data, attributes):
+    return {"handled": data}
+
+
+def helper():
+    return None

@@ -1,0 +1,5 @@
+from .helpers import greeting
+
+
+def fn(req):
+    return greeting()

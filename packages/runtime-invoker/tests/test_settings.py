@@ -40,9 +40,11 @@ def test_bad_values_are_refused_with_their_name(name, value, expected):
 
 
 def test_gunicorn_options_follow_the_settings():
-    options = gunicorn_options(Settings(host="127.0.0.1", port=9000, workers=3, threads=5, graceful_timeout=7))
+    options = gunicorn_options(Settings(host="127.0.0.1", port=9000, workers=3, threads=5, graceful_timeout=6.5))
     assert options["bind"] == "127.0.0.1:9000"
-    assert options["worker_class"] == "gthread"
+    assert options["worker_class"] == "kn_fn_invoker._worker.DrainingWorker"
+    # gunicorn refuses a float graceful_timeout: whole seconds, rounded up.
     assert (options["workers"], options["threads"], options["graceful_timeout"]) == (3, 5, 7)
+    assert options["control_socket_disable"] is True
     assert options["preload_app"] is True
     assert options["accesslog"] is None

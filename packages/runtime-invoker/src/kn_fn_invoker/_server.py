@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -14,13 +15,13 @@ from ._settings import Settings
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
-        "worker_class": "gthread",
+        "worker_class": "kn_fn_invoker._worker.DrainingWorker",
         "workers": settings.workers,
         "threads": settings.threads,
         # gunicorn's own timeout is a worker heartbeat, not a request limit (the gthread
         # worker keeps beating while a request runs); request deadlines are TIMEOUT's job.
         "timeout": 30,
-        "graceful_timeout": settings.graceful_timeout,
+        "graceful_timeout": math.ceil(settings.graceful_timeout),  # gunicorn takes whole seconds
         "keepalive": 5,
         # The app is loaded before forking, so a broken function stops start-up with its
         # message instead of a loop of failing worker boots.
@@ -29,6 +30,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        # gunicorn's control socket lives in $HOME or $XDG_RUNTIME_DIR, and a second server
+        # on the host would replace the first one's; the invoker does not use it.
+        "control_socket_disable": True,
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
     }
 

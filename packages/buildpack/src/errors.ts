@@ -1,0 +1,55 @@
+// One error class with a union of kinds; the text comes from messages.ts.
+
+export type ErrorKind =
+  // from the handler setting and the app directory
+  | "handler-conflict"
+  | "handler-format"
+  | "handler-outside-app"
+  | "module-not-found"
+  // reported by the invoker's check (static or import)
+  | "function-not-found"
+  | "unknown-parameters"
+  | "mixed-parameters"
+  | "variadic-parameters"
+  | "syntax-error"
+  | "import-error"
+  | "not-callable"
+  // the build environment
+  | "python-not-found"
+  | "python-too-old"
+  | "requirements-unreadable"
+  | "wheelhouse-broken"
+  | "check-failed"
+  | "venv-failed"
+  | "pip-failed"
+  | "compile-failed"
+  | "sbom-failed"
+  | "internal";
+
+export class BuildpackError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BuildpackError";
+  }
+}
+
+const INVOKER_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
+  "handler-conflict",
+  "handler-format",
+  "module-not-found",
+  "function-not-found",
+  "unknown-parameters",
+  "mixed-parameters",
+  "variadic-parameters",
+  "syntax-error",
+  "import-error",
+  "not-callable",
+]);
+
+/** The invoker's check reports kinds the buildpack shares; anything else is a check failure. */
+export function invokerErrorKind(kind: string): ErrorKind {
+  return INVOKER_KINDS.has(kind) ? (kind as ErrorKind) : "check-failed";
+}

@@ -1,0 +1,103 @@
+// Every line a person reads from this buildpack is written here, so wording stays in one
+// style: what happened, what was found, what to do (in that order).
+
+import type { HandlerSource } from "./function-target";
+
+export const DEFAULT_HANDLER = "handler.handler";
+export const ACCEPTED_HANDLER_FORM = "module.function or package.module.function (letters, digits, _; the last dot splits)";
+const SET_HANDLER_HOW = "set PYTHON_HANDLER in project.toml [[build.env]] (or pack build --env PYTHON_HANDLER=...)";
+
+function describeSetting(source: HandlerSource, value: string): string {
+  return source === "default" ? `the default handler ${value}` : `${source}=${value}`;
+}
+
+// ---- detect -------------------------------------------------------------------------------
+
+export const detect = {
+  passDefault: (moduleFile: string) => `kn-fn/python-function: found ${moduleFile} (default handler ${DEFAULT_HANDLER})`,
+  passSet: (source: HandlerSource, value: string) =>
+    `kn-fn/python-function: ${source}=${value} is set; build checks it`,
+  failNoHandler: () =>
+    `kn-fn/python-function: no handler.py in the app directory and neither PYTHON_HANDLER nor BP_FUNCTION is set; this is not a Python function`,
+};
+
+// ---- errors (build) -----------------------------------------------------------------------
+
+export const errors = {
+  handlerConflict: (pythonHandler: string, bpFunction: string) =>
+    `[Error: conflicting handler settings] PYTHON_HANDLER=${pythonHandler} and BP_FUNCTION=${bpFunction} are both set and differ. ` +
+    `BP_FUNCTION is an alias of PYTHON_HANDLER: set only PYTHON_HANDLER (project.toml [[build.env]]), or give both the same value.`,
+  handlerFormat: (source: HandlerSource, value: string) =>
+    `[Error: malformed handler] ${describeSetting(source, value)} is not of the form ${ACCEPTED_HANDLER_FORM}. ` +
+    `Examples: main.handle, pkg.sub.mod.handle. S${SET_HANDLER_HOW.slice(1)} to such a value.`,
+  handlerOutsideApp: (source: HandlerSource, value: string, resolved: string) =>
+    `[Error: handler outside the app directory] ${describeSetting(source, value)} resolves to ${resolved}, which is outside the app directory (a symbolic link?). ` +
+    `Keep the function's module inside the app directory.`,
+  moduleNotFound: (source: HandlerSource, value: string, candidates: string[]) =>
+    `[Error: handler module not found] ${describeSetting(source, value)} needs ${candidates.join(" or ")} in the app directory, and there is none. ` +
+    `Add the file, or ${SET_HANDLER_HOW} to the module that holds your function.`,
+  pythonNotFound: (detail: string) =>
+    `[Error: no Python 3] the build image has no working python3 on PATH (${detail}). ` +
+    `This buildpack uses the stack's Python: use a builder whose build image provides python3 with the venv module (Debian: python3, python3-venv).`,
+  pythonTooOld: (version: string, minimum: string) =>
+    `[Error: Python too old] the build image's python3 is ${version}; the runtime invoker needs Python ${minimum} or newer. Use a builder with a newer stack.`,
+  requirementsNotAFile: (name: string) =>
+    `[Error: requirements file unreadable] ${name} exists but is not a regular file. Make it a text file of pip requirements, or remove it.`,
+  requirementsNotUtf8: (name: string) =>
+    `[Error: requirements file unreadable] ${name} is not UTF-8 text. Save it as UTF-8 (pip requirements format).`,
+  wheelhouseBroken: (dir: string, detail: string) =>
+    `[Error: buildpack incomplete] the runtime invoker's wheels are missing from ${dir} (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+  checkUnreadable: (command: string, output: string) =>
+    `[Error: function check failed] ${command} printed no result. Its output:\n${output}`,
+  venvFailed: (output: string) =>
+    `[Error: virtualenv not created] python3 -m venv failed. On Debian the build image needs the python3-venv package. Its output:\n${output}`,
+  pipFailed: (output: string) =>
+    `[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker. ` +
+    `Check the names and versions in requirements.txt (a pin that conflicts with the invoker's flask, werkzeug, gunicorn or cloudevents also fails here). pip said:\n${output}`,
+  compileFailed: (output: string) => `[Error: bytecode compilation failed] python -m compileall failed in the dependencies virtualenv:\n${output}`,
+  sbomFailed: (output: string) => `[Error: SBOM not written] listing the installed distributions failed:\n${output}`,
+  unexpected: (detail: string) => `[Error: internal] the buildpack failed unexpectedly: ${detail}. Please report this with the build log.`,
+  unknownPhase: (name: string) => `[Error: internal] unknown phase '${name}': run bin/detect or bin/build.`,
+};
+
+// ---- build log ----------------------------------------------------------------------------
+
+export const log = {
+  headerAnalyse: "Analysing the function",
+  headerDependencies: "Installing dependencies",
+  headerImportCheck: "Checking that the function imports",
+  headerBytecode: "Compiling the function's bytecode",
+  headerSbom: "Writing the SBOM",
+  headerLaunch: "Configuring the launch process",
+  handler: (value: string, source: HandlerSource) => `Handler: ${value} (${source === "default" ? "default" : `from ${source}`})`,
+  signature: (mode: string | null, parameters: string[], isAsync: boolean) =>
+    mode === null
+      ? "Signature: not a plain def; checked when imported below"
+      : `Signature: ${mode === "http" ? "HTTP" : "CloudEvent"} function${isAsync ? " (async)" : ""}, parameters: ${parameters.length ? parameters.join(", ") : "none"}`,
+  python: (version: string, executable: string) => `Python: ${version} (${executable})`,
+  requirementsNone: "Requirements: none (no requirements.txt)",
+  requirementsEmpty: "Requirements: none (requirements.txt is empty)",
+  requirementsFound: (count: number) => `Requirements: requirements.txt (${count} ${count === 1 ? "line" : "lines"})`,
+  cacheReused: "Reusing cached dependencies (requirements unchanged)",
+  cacheRebuild: "Installing dependencies afresh because:",
+  cacheReason: (reason: string) => `- ${reason}`,
+  imported: (handler: string, mode: string) => `Imported ${handler}: ${mode === "http" ? "HTTP" : "CloudEvent"} function`,
+  bytecodeWarning: "Warning: some files in the app directory did not compile (they are served as source):",
+  sbomWritten: (file: string, count: number) => `Wrote ${file} (${count} distributions)`,
+  process: (type: string, command: string[]) => `Process ${type} (default): ${command.join(" ")}`,
+  done: "Done",
+};
+
+export const reasons = {
+  noCache: "no cached dependencies layer",
+  noVenv: "the cached layer has no virtualenv",
+  formatChanged: (from: string, to: string) => `the layer format changed (${from} -> ${to})`,
+  requirementsChanged: (from: string, to: string) => `requirements.txt changed (sha256 ${short(from)} -> ${short(to)})`,
+  pythonChanged: (from: string, to: string) => `Python changed (${from} -> ${to})`,
+  invokerChanged: (from: string, to: string) => `runtime invoker changed (${from} -> ${to})`,
+  archChanged: (from: string, to: string) => `architecture changed (${from} -> ${to})`,
+};
+
+function short(value: string): string {
+  return value === "" ? "(none)" : value.slice(0, 12);
+}

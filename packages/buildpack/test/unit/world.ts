@@ -1,0 +1,92 @@
+// A fake build world: an app dir, a platform dir, a buildpack with a wheelhouse, and a runner
+// that answers like Python, the invoker, pip and compileall do.
+import * as path from "node:path";
+import type { BuildContext } from "../../src/build";
+import type { RunOptions } from "../../src/io";
+import { bufferLogger, FakeRunner, MemoryFs, type Handler } from "./fakes";
+
+export const APP = "/workspace";
+export const LAYERS = "/layers/kn-fn_python-function";
+export const PLATFORM = "/platform";
+export const BUILDPACK = "/cnb/buildpacks/kn-fn_python-function/0.1.0";
+export const WHEELHOUSE = `${BUILDPACK}/wheelhouse`;
+export const VENV = `${LAYERS}/dependencies/venv`;
+export const VENV_PYTHON = `${VENV}/bin/python`;
+
+export interface WorldOptions {
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+  python?: { version: string; executable: string } | "missing";
+  staticCheck?: object;
+  importCheck?: object;
+  pip?: { code: number; output: string };
+  venv?: { code: number; output: string };
+  compileVenv?: { code: number; output: string };
+  compileApp?: { code: number; output: string };
+  distributions?: Array<{ name: string; version: string }> | "fail";
+  extraHandlers?: Handler[];
+}
+
+export function okCheck(handler = "handler.handler", mode = "http", parameters = ["req"]): object {
+  return { ok: true, handler, mode, parameters, async: false };
+}
+
+export function world(options: WorldOptions = {}) {
+  const fs = new MemoryFs();
+  fs.mkdirp(APP);
+  fs.mkdirp(LAYERS);
+  fs.mkdirp(`${PLATFORM}/env`);
+  fs.writeFile(`${WHEELHOUSE}/kn_fn_invoker-0.1.0-py3-none-any.whl`, "zip");
+  fs.writeFile(`${WHEELHOUSE}/flask-3.1.3-py3-none-any.whl`, "zip");
+  fs.writeFile(`${WHEELHOUSE}/constraints.txt`, "flask==3.1.3\n");
+  for (const [name, content] of Object.entries(options.files ?? { "handler.py": "def handler(req):\n    return 'hi'\n" })) {
+    fs.writeFile(path.join(APP, name), content);
+  }
+  for (const [name, value] of Object.entries(options.env ?? {})) fs.writeFile(`${PLATFORM}/env/${name}`, value);
+
+  const python = options.python ?? { version: "3.11.2", executable: "/usr/bin/python3" };
+  const has = (argv: readonly string[], ...words: string[]) => words.every((w) => argv.includes(w));
+  const json = (value: unknown) => ({ stdout: `${JSON.stringify(value)}\n` });
+  const handlers: Handler[] = [
+    ...(options.extraHandlers ?? []),
+    (argv) => {
+      if (argv[0] !== "python3" || argv[1] !== "-c") return undefined;
+      return python === "missing" ? { code: 127, output: "python3: not found" } : json(python);
+    },
+    (argv) => (has(argv, "check", "--static") ? { ...json(options.staticCheck ?? okCheck()), code: (options.staticCheck as { ok?: boolean } | undefined)?.ok === false ? 1 : 0 } : undefined),
+    (argv) => {
+      if (!has(argv, "-m", "venv")) return undefined;
+      const result = options.venv ?? { code: 0, output: "" };
+      if (result.code === 0) fs.writeFile(VENV_PYTHON, "#!python");
+      return result;
+    },
+    (argv) => (has(argv, "pip", "install") ? options.pip ?? { code: 0, output: "Successfully installed flask-3.1.3 kn-fn-invoker-0.1.0\n" } : undefined),
+    (argv) => (has(argv, "compileall") && argv.includes(`${VENV}/lib`) ? options.compileVenv ?? { code: 0 } : undefined),
+    (argv) => (has(argv, "compileall") && argv.includes(APP) ? options.compileApp ?? { code: 0 } : undefined),
+    (argv) => (has(argv, "check") ? { ...json(options.importCheck ?? okCheck()), code: (options.importCheck as { ok?: boolean } | undefined)?.ok === false ? 1 : 0 } : undefined),
+    (argv) => {
+      if (!has(argv, "-I", "-c")) return undefined;
+      const d = options.distributions ?? [
+        { name: "Flask", version: "3.1.3" },
+        { name: "kn-fn-invoker", version: "0.1.0" },
+        { name: "pip", version: "23.0.1" },
+      ];
+      return d === "fail" ? { code: 1, output: "Traceback: boom" } : json(d);
+    },
+  ];
+  const runner = new FakeRunner(handlers);
+  const log = bufferLogger();
+  const ctx: BuildContext = {
+    appDir: APP,
+    layersDir: LAYERS,
+    platformDir: PLATFORM,
+    buildpackDir: BUILDPACK,
+    arch: "amd64",
+    fs,
+    runner,
+    logger: log.logger,
+  };
+  return { fs, runner, log, ctx };
+}
+
+export type RunOptionsT = RunOptions;

@@ -11,8 +11,13 @@ bash scripts/setup.sh
 source "${KN_FN_CACHE:-$HOME/.cache/kn-fn}/env.sh"
 
 echo "==> tests (turbo run test)"
-rc=0
 # --env-mode=loose: turbo 2 runs tasks with a filtered environment (strict mode) and
 # turbo.json declares no passThroughEnv, so KN_FN_* from env.sh would not reach the tests.
-pnpm exec turbo run test --output-logs=full --concurrency=1 --env-mode=loose "$@" || rc=$?
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+pnpm exec turbo run test --output-logs=full --concurrency=1 --env-mode=loose "$@" 2>&1 | tee "$log"
+rc="${PIPESTATUS[0]}"
+set -e
+.venv/bin/python scripts/test-summary.py "$log"
 exit "$rc"

@@ -1,0 +1,17 @@
+export { loadConfig, parseConfig, resolveConfig, type ResolvedConfig } from "./config/load";
+export { configSchema, validateConfig, type BuilderConfig } from "./config/schema";
+export { packageBuildpack, readBuildpackage, type Buildpackage } from "./buildpack/package";
+export { buildStack, rootfsSpecs, type StackImage } from "./stack/stack";
+export { createBuilder, type BuilderResult } from "./create-builder";
+export { builderToml, writeBuilderToml } from "./builder-toml";
+export { dockerEngine, type Engine } from "./docker";
+export { BuilderError } from "./messages";
+export * from "./render/labels";
+export { renderBuilderToml } from "./render/builder-toml";
+export { renderOrderToml } from "./render/order-toml";
+export { renderRunToml } from "./render/run-toml";
+export { renderStackToml } from "./render/stack-toml";
+export { tarBuffer, tarStream, FIXED_MTIME, type TarEntry } from "./image/layer-tar";
+export { dockerArchive } from "./image/docker-archive";
+export { ociLayout } from "./image/oci-layout";
+export { run, type RunOptions } from "./run";

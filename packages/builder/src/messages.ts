@@ -1,0 +1,127 @@
+/**
+ * Every user-facing text of kn-fn-builder: errors (what happened, what was found, what to do)
+ * and progress lines. Nothing else in the package builds a sentence for a person.
+ */
+
+export type BuilderErrorKind =
+  | "config-not-found"
+  | "config-toml"
+  | "config-invalid"
+  | "buildpack-not-found"
+  | "buildpack-descriptor"
+  | "lifecycle-missing"
+  | "lifecycle-descriptor"
+  | "mmdebstrap-failed"
+  | "image-not-found"
+  | "image-config-mismatch"
+  | "docker-load-failed"
+  | "cnb-invalid"
+  | "usage";
+
+export class BuilderError extends Error {
+  constructor(
+    readonly kind: BuilderErrorKind,
+    message: string,
+  ) {
+    super(`[Error: ${kind.replace(/-/g, " ")}] ${message}`);
+    this.name = "BuilderError";
+  }
+}
+
+export const errors = {
+  configNotFound: (path: string) =>
+    new BuilderError(
+      "config-not-found",
+      `${path} does not exist. Pass --config <file> or create builder.config.toml (see packages/builder/builder.config.toml).`,
+    ),
+  configToml: (path: string, detail: string) =>
+    new BuilderError("config-toml", `${path} is not valid TOML: ${detail}. Fix the syntax at the line shown.`),
+  configInvalid: (path: string, problems: string[]) =>
+    new BuilderError(
+      "config-invalid",
+      `${path} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    ),
+  buildpackNotFound: (dir: string) =>
+    new BuilderError(
+      "buildpack-not-found",
+      `no buildpack.toml in ${dir}. Build the buildpack first (pnpm --filter @kn-fn/buildpack build) or set [[buildpacks]] path in the config.`,
+    ),
+  buildpackDescriptor: (file: string, detail: string) =>
+    new BuilderError("buildpack-descriptor", `${file}: ${detail}. A buildpack.toml needs api, [buildpack] id and version.`),
+  lifecycleMissing: () =>
+    new BuilderError(
+      "lifecycle-missing",
+      "no lifecycle tgz: [lifecycle] tgz is not set in the config and KN_FN_LIFECYCLE_TGZ is not in the environment. Run `bash scripts/setup.sh` and `source ~/.cache/kn-fn/env.sh`, or set [lifecycle] tgz.",
+    ),
+  lifecycleDescriptor: (tgz: string, detail: string) =>
+    new BuilderError(
+      "lifecycle-descriptor",
+      `${tgz}: ${detail}. A release-style lifecycle tgz has lifecycle.toml at the top and lifecycle/ with the binaries.`,
+    ),
+  mmdebstrapFailed: (image: string, code: number | null, tail: string) =>
+    new BuilderError(
+      "mmdebstrap-failed",
+      `mmdebstrap for the ${image} image exited with ${code}. Last lines of its output:\n${tail}\nCheck that the mirror in [stack] is reachable and the packages exist in the suite.`,
+    ),
+  imageNotFound: (ref: string, hint: string) =>
+    new BuilderError("image-not-found", `image ${ref} is not in the Docker engine. ${hint}`),
+  imageConfigMismatch: (ref: string, expected: string, got: string) =>
+    new BuilderError(
+      "image-config-mismatch",
+      `the config saved for ${ref} hashes to ${got}, but the engine says its ID is ${expected}. Re-run \`kn-fn-builder stack\`.`,
+    ),
+  dockerLoadFailed: (ref: string, detail: string) =>
+    new BuilderError("docker-load-failed", `docker load of ${ref} failed: ${detail}`),
+  cnbInvalid: (file: string, detail: string) =>
+    new BuilderError("cnb-invalid", `${file} is not a buildpackage made by kn-fn-builder: ${detail}. Re-run \`kn-fn-builder package\`.`),
+  usage: (detail: string) => new BuilderError("usage", `${detail}\n\n${usageText}`),
+};
+
+/** Zod issue → "key.path[2] what is expected, what was found". */
+export const configProblem = {
+  missing: (path: string, expected: string) => `${path}: required, expected ${expected}`,
+  wrongType: (path: string, expected: string, found: string) => `${path}: expected ${expected}, found ${found}`,
+  unknownKey: (path: string, key: string, known: string[]) =>
+    `${path === "" ? key : `${path}.${key}`}: unknown key; known keys here: ${known.join(", ")}`,
+  pattern: (path: string, what: string, found: string) => `${path}: expected ${what}, found ${JSON.stringify(found)}`,
+  tooSmall: (path: string, min: number | bigint) => `${path}: expected at least ${min} item${min === 1 ? "" : "s"}`,
+  range: (path: string, detail: string) => `${path}: expected ${detail}`,
+  other: (path: string, message: string) => `${path || "(top level)"}: ${message}`,
+  orderUnknownBuildpack: (path: string, id: string, known: string[]) =>
+    `${path}: buildpack ${id} is not among [[buildpacks]] (${known.join(", ")}); add it there or fix the id`,
+};
+
+export const usageText = `Usage: kn-fn-builder <command> [--config builder.config.toml] [--out DIR]
+
+Commands:
+  stack     build the Debian 12 build and run images and load them into Docker
+  package   write the buildpack as a .cnb (OCI layout)
+  create    assemble the builder image on top of the build image (runs package)
+  toml      write builder.toml for \`pack builder create\`
+  all       stack, package, create and toml, then a summary`;
+
+export const progress = {
+  step: (title: string) => `==> ${title}`,
+  run: (cmd: string) => `    $ ${cmd}`,
+  cacheHit: (what: string, key: string, file: string) => `    cache hit: ${what} (key ${key.slice(0, 12)}) at ${file}`,
+  cacheMiss: (what: string, key: string, reason: string) => `    cache miss: ${what} (key ${key.slice(0, 12)}): ${reason}`,
+  layer: (name: string, diffId: string, size: number) =>
+    `    layer ${name}: ${diffId.slice(0, 19)} ${formatSize(size)}`,
+  loading: (ref: string) => `    loading ${ref} into Docker`,
+  loaded: (ref: string, id: string, seconds: number) => `    loaded ${ref} ${id.slice(0, 19)} in ${seconds.toFixed(1)} s`,
+  wrote: (file: string) => `    wrote ${file}`,
+  summary: (rows: { name: string; id: string; size: number }[], nextCommand: string) =>
+    [
+      "==> summary",
+      ...rows.map((r) => `    ${r.name.padEnd(32)} ${r.id.slice(0, 19)}  ${formatSize(r.size)}`),
+      "",
+      "    next:",
+      `    ${nextCommand}`,
+    ].join("\n"),
+};
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -212,10 +212,16 @@ def create_app(
         # Checked before the function runs, so a function that never reads the body still
         # refuses one over the limit.
         limit = settings.max_body_bytes
-        length = request.content_length
-        if length is not None:
-            return _error(413, messages.body_too_large(limit)) if length > limit else None
         environ = request.environ
+        length = environ.get("CONTENT_LENGTH")
+        if length and "HTTP_TRANSFER_ENCODING" not in environ:
+            # Read from the environ: werkzeug's header view raises and catches a KeyError
+            # for each absent header, a cost on every request.
+            try:
+                too_large = int(length) > limit
+            except ValueError:
+                return None  # werkzeug treats a malformed length as no body
+            return _error(413, messages.body_too_large(limit)) if too_large else None
         if environ.get("wsgi.input_terminated"):
             # A chunked body has no length; werkzeug would silently cut it at the limit.
             # Read one byte past the limit to tell, then hand on a body of known length.

@@ -50,6 +50,7 @@ export function renderBuilderMetadata(opts: {
     description: opts.description,
     buildpacks: [...opts.buildpacks].sort(byIdVersion).map((bp) => ({
       id: bp.id,
+      ...(bp.name ? { name: bp.name } : {}),
       version: bp.version,
       ...(bp.homepage ? { homepage: bp.homepage } : {}),
     })),

@@ -95,7 +95,7 @@ describe("renderers", () => {
     );
     expect(JSON.parse(labels[LABEL.builderMetadata] as string)).toEqual({
       description: "desc",
-      buildpacks: [{ id: bp.id, version: "0.1.0" }],
+      buildpacks: [{ id: bp.id, name: "kn-fn Python function", version: "0.1.0" }],
       extensions: null,
       stack: { runImage: { image: "kn-fn/run:0.1.0", mirrors: null } },
       lifecycle: {

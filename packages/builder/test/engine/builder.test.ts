@@ -1,0 +1,79 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load";
+import { createBuilder } from "../../src/create-builder";
+import { dockerEngine } from "../../src/docker";
+import { buildStack } from "../../src/stack/stack";
+import { configFile, repoRoot, requireToolchain, sh } from "./helpers";
+
+jest.setTimeout(900_000);
+
+const engine = dockerEngine();
+const log = () => {};
+const r = loadConfig(configFile);
+const outDir = mkdtempSync(join(tmpdir(), "builder-out-"));
+const app = join(repoRoot, "templates/python/http");
+const started: string[] = [];
+
+async function answer(port: number): Promise<string> {
+  for (let i = 0; i < 60; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(3000) });
+      return `${res.status} ${await res.text()}`;
+    } catch {
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
+  throw new Error(`nothing answered on 127.0.0.1:${port}`);
+}
+
+async function buildAndRun(image: string, port: number, extra: string[]): Promise<string> {
+  sh("pack", ["build", image, "--builder", "kn-fn/builder:latest", "--trust-builder", "--pull-policy", "never", "--path", app, ...extra]);
+  const id = sh("docker", ["run", "-d", "--rm", "-p", `127.0.0.1:${port}:8080`, image]).trim();
+  started.push(id);
+  return answer(port);
+}
+
+describe("builder image", () => {
+  let id: string;
+  beforeAll(async () => {
+    requireToolchain();
+    await buildStack(r, engine, log);
+    id = (await createBuilder(r, engine, outDir, log)).id;
+  });
+  afterAll(() => {
+    for (const c of started) sh("docker", ["rm", "-f", c]);
+  });
+
+  test("made twice (image removed in between) it has the same ID", async () => {
+    sh("docker", ["rmi", "-f", ...r.images.builder]);
+    const again = await createBuilder(r, engine, mkdtempSync(join(tmpdir(), "builder-out-")), log);
+    expect(again.id).toBe(id);
+    expect((await engine.inspect("kn-fn/builder:latest"))?.id).toBe(id);
+  });
+
+  test("pack builder inspect shows the buildpack, the order, the run image and the lifecycle", () => {
+    const out = sh("pack", ["builder", "inspect", "kn-fn/builder:latest"]);
+    expect(out).toContain("kn-fn/run:0.1.0");
+    expect(out).toMatch(new RegExp(`Lifecycle:\\s+Version:\\s+${process.env.KN_FN_LIFECYCLE_VERSION?.replace(/\./g, "\\.")}`));
+    expect(out).toMatch(/kn-fn\/python-function\s+kn-fn Python function\s+0\.1\.0/);
+    expect(out).toMatch(/Detection Order:\s+└ Group #1:\s+└ kn-fn\/python-function@0\.1\.0/);
+  });
+
+  test("config: WorkingDir /layers, user and CNB env from the build image", () => {
+    const cfg = JSON.parse(sh("docker", ["image", "inspect", "kn-fn/builder:latest", "--format", "{{json .Config}}"]));
+    expect(cfg.WorkingDir).toBe("/layers");
+    expect(cfg.User).toBe("1000:1000");
+    expect(cfg.Env).toEqual(expect.arrayContaining(["CNB_USER_ID=1000", "CNB_GROUP_ID=1000"]));
+  });
+
+  test("pack build of the HTTP template with the native builder; the app answers on 127.0.0.1", async () => {
+    expect(await buildAndRun("kn-fn-test/http-native", 18081, [])).toBe("200 Hello, world!");
+  });
+
+  test("with --env (pack re-saves the builder as an ephemeral image) too", async () => {
+    expect(await buildAndRun("kn-fn-test/http-env", 18082, ["--env", "PYTHON_HANDLER=handler.handler"])).toBe("200 Hello, world!");
+  });
+
+});

@@ -39,8 +39,14 @@ export const file = (path: string, content: Buffer | string, mode = 0o644, uid =
 });
 export const symlink = (path: string, target: string, uid = 0, gid = 0): TarEntry => ({ type: "symlink", path, target, uid, gid });
 
+/**
+ * tar-stream's ustar prefix split drops a leading "/" from names over 100 bytes, so those
+ * go through a PAX header (`pax` set makes tar-stream write one with the full path).
+ */
+const longName = (name: string) => (Buffer.byteLength(name) > 100 ? { pax: {} } : {});
+
 function header(entry: TarEntry): tar.Header {
-  const common = { name: entry.path, uid: entry.uid, gid: entry.gid, uname: "", gname: "", mtime: FIXED_MTIME, linkname: "", devmajor: 0, devminor: 0 };
+  const common = { ...longName(entry.path), name: entry.path, uid: entry.uid, gid: entry.gid, uname: "", gname: "", mtime: FIXED_MTIME, linkname: "", devmajor: 0, devminor: 0 };
   switch (entry.type) {
     case "directory":
       return { ...common, type: "directory", mode: entry.mode, size: 0 };
@@ -133,6 +139,7 @@ export function normalizeTar(input: Readable): Readable {
       linkname: h.linkname,
       devmajor: 0,
       devminor: 0,
+      ...longName(h.name),
       ...(pax && Object.keys(pax).length > 0 ? { pax } : {}),
     };
     stream.pipe(pack.entry(out, next));

@@ -55,7 +55,8 @@ export function renderBuilderMetadata(opts: {
       ...(bp.homepage ? { homepage: bp.homepage } : {}),
     })),
     extensions: null,
-    stack: { runImage: { image: opts.runImage, mirrors: null } },
+    // pack leaves the deprecated stack run image empty and names the run image in `images`.
+    stack: { runImage: { image: "", mirrors: null } },
     lifecycle: {
       version: opts.lifecycle.version,
       api: { buildpack: opts.lifecycle.buildpackApis.supported[0], platform: opts.lifecycle.platformApis.supported[0] },

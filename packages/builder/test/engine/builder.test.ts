@@ -1,9 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeBuilderToml } from "../../src/builder-toml";
 import { loadConfig } from "../../src/config/load";
 import { createBuilder } from "../../src/create-builder";
 import { dockerEngine } from "../../src/docker";
+import { LABEL } from "../../src/render/labels";
 import { buildStack } from "../../src/stack/stack";
 import { configFile, repoRoot, requireToolchain, sh } from "./helpers";
 
@@ -34,6 +36,9 @@ async function buildAndRun(image: string, port: number, extra: string[]): Promis
   started.push(id);
   return answer(port);
 }
+
+const labelsOf = (ref: string) =>
+  JSON.parse(sh("docker", ["image", "inspect", ref, "--format", "{{json .Config.Labels}}"])) as Record<string, string>;
 
 describe("builder image", () => {
   let id: string;
@@ -76,4 +81,20 @@ describe("builder image", () => {
     expect(await buildAndRun("kn-fn-test/http-env", 18082, ["--env", "PYTHON_HANDLER=handler.handler"])).toBe("200 Hello, world!");
   });
 
+
+  test("pack builder create from the emitted builder.toml gives the same labels, apart from createdBy", () => {
+    const toml = writeBuilderToml(r, outDir);
+    sh("pack", ["builder", "create", "kn-fn-test/builder-by-pack:latest", "--config", toml, "--pull-policy", "never"]);
+    const normalize = (labels: Record<string, string>) => {
+      const meta = JSON.parse(labels[LABEL.builderMetadata] as string);
+      delete meta.createdBy;
+      return {
+        meta,
+        // pack re-tars the buildpack layer itself, so only the layer's diff ID may differ.
+        layers: JSON.parse((labels[LABEL.buildpackLayers] as string).replace(/"layerDiffID":"sha256:[0-9a-f]{64}"/g, '"layerDiffID":"*"')),
+        order: JSON.parse(labels[LABEL.buildpackOrder] as string),
+      };
+    };
+    expect(normalize(labelsOf("kn-fn/builder:latest"))).toEqual(normalize(labelsOf("kn-fn-test/builder-by-pack:latest")));
+  });
 });

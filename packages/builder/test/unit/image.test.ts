@@ -56,6 +56,16 @@ describe("deterministic tar", () => {
     expect(seen.find((e) => e.name === "/cnb/order.toml")).toMatchObject({ mode: 0o644, uid: 0, gid: 0 });
   });
 
+  test("names over 100 bytes keep their leading slash (PAX path)", async () => {
+    const long = `/cnb/buildpacks/x/1/${"w".repeat(120)}.whl`;
+    const seen = await list(await tarBuffer([file(long, "abc"), file("/a", "b")]));
+    expect(seen.map((e) => [e.name, e.body.toString()])).toEqual([
+      ["/a", "b"],
+      [long, "abc"],
+    ]);
+    expect(seen[1]?.mtime?.toISOString()).toBe("1980-01-01T00:00:01.000Z");
+  });
+
   test("same input, same bytes, whatever the input order", async () => {
     const a = await tarBuffer(entries);
     const b = await tarBuffer([...entries].reverse());

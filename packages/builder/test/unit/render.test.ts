@@ -97,7 +97,7 @@ describe("renderers", () => {
       description: "desc",
       buildpacks: [{ id: bp.id, name: "kn-fn Python function", version: "0.1.0" }],
       extensions: null,
-      stack: { runImage: { image: "kn-fn/run:0.1.0", mirrors: null } },
+      stack: { runImage: { image: "", mirrors: null } },
       lifecycle: {
         version: "0.20.19",
         api: { buildpack: "0.7", platform: "0.7" },

@@ -1,0 +1,7 @@
+# The same CloudEvent function in functions-framework's signature (it answers 200 "OK").
+import functions_framework
+
+
+@functions_framework.cloud_event
+def handler(cloud_event):
+    return None

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Invoker throughput benchmark (not a test): wrk against three servers on 127.0.0.1.
+#
+#   (a) invoker  kn_fn_invoker (python -m kn_fn_invoker --dir ... --handler func.handler)
+#   (b) flask    a hand-written minimal Flask app (baseline.py) under gunicorn with the
+#                invoker's own gunicorn_options (same workers, threads, gthread, keepalive)
+#   (c) ff       functions-framework==3.10.2, in its own venv (it needs cloudevents<=1.12)
+#
+# for two cases: http (GET /, the function returns "hello") and cloudevent (binary-mode
+# POST with ce-* headers and a small JSON body, no reply). Runs are interleaved a, b, c,
+# a, b, c, ... for BENCH_ROUNDS rounds; each measured run follows a warm-up run. At the end
+# it prints per-run figures and the markdown section for bench/RESULTS.md (also written to
+# $OUT/results.md).
+# Where the app's time goes, without gunicorn: profile_app.py (cProfile, or --compare).
+#
+# Usage: bench/invoker/run.sh
+# Environment (defaults):
+#   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_ROUNDS=3      seconds, seconds, rounds
+#   BENCH_CONNECTIONS=16  BENCH_WRK_THREADS=2              wrk -c / -t
+#   BENCH_CASES="http cloudevent"
+#   WORKERS=1  THREADS=8                                   for all three servers
+#   BENCH_PIN=auto     1: pin servers to BENCH_SERVER_CPUS (default: the last CPU) and wrk
+#                      to BENCH_WRK_CPUS (default: the others); auto = 1 when nproc >= 2
+#                      and WORKERS=1; 0: no pinning
+#   BENCH_PYTHON       python with kn_fn_invoker installed (default: .venv/bin/python,
+#                      else /tmp/bench-venv/bin/python, made when absent)
+#   KN_FN_CACHE        the functions-framework venv lives in $KN_FN_CACHE/bench/ff-venv
+#   BENCH_OUT          where logs and results go (default: a new /tmp/kn-fn-bench.* dir)
+#   BENCH_MAX_FOREIGN=0.10  BENCH_ROUND_TRIES=3
+#                      with pinning, each run records the share of the server's core taken
+#                      by other processes or the hypervisor (cpu_sample.py); a round in
+#                      which a run exceeds BENCH_MAX_FOREIGN is run again, up to
+#                      BENCH_ROUND_TRIES times in all (the last try is kept, and flagged)
+#   BENCH_SERVERS="invoker flask ff"   which servers, in the order they are run each round
+#   BENCH_CANDIDATE_SRC  a directory holding a modified copy of the kn_fn_invoker package:
+#                      adds server (a') "candidate", the invoker run with PYTHONPATH=that
+#                      directory, right after (a) in each round, to measure a proposed
+#                      change to src/ against the current one in the same run
+#   BENCH_CANDIDATE_PATCH  a patch to packages/runtime-invoker/src (paths a/packages/...,
+#                      e.g. one in bench/invoker/proposals/): applied to a copy of src/
+#                      in $OUT/candidate, which becomes BENCH_CANDIDATE_SRC
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNECTIONS=${BENCH_CONNECTIONS:-16}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+CASES=${BENCH_CASES:-"http cloudevent"}
+export WORKERS=${WORKERS:-1}
+export THREADS=${THREADS:-8}
+FF_VERSION=3.10.2
+FF_VENV=${KN_FN_CACHE:-$HOME/.cache/kn-fn}/bench/ff-venv
+MAX_FOREIGN=${BENCH_MAX_FOREIGN:-0.10}
+ROUND_TRIES=${BENCH_ROUND_TRIES:-3}
+OUT=${BENCH_OUT:-$(mktemp -d /tmp/kn-fn-bench.XXXXXX)}
+mkdir -p "$OUT"
+: >"$OUT/results.jsonl"
+: >"$OUT/rejected.jsonl"
+read -r -a SERVERS <<<"${BENCH_SERVERS:-invoker flask ff}"
+# What (a) runs: recorded now, as src/ may change while the benchmark runs.
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git -C "$ROOT" status --porcelain -- packages/runtime-invoker/src 2>/dev/null) ]] && COMMIT="$COMMIT + uncommitted changes in src/"
+if [[ -n ${BENCH_CANDIDATE_PATCH:-} ]]; then
+  rm -rf "$OUT/candidate" && mkdir -p "$OUT/candidate"
+  cp -r "$ROOT/packages/runtime-invoker/src/kn_fn_invoker" "$OUT/candidate/"
+  find "$OUT/candidate" -name __pycache__ -prune -exec rm -rf {} +
+  patch -s -p4 -d "$OUT/candidate" <"$BENCH_CANDIDATE_PATCH" || { echo "$BENCH_CANDIDATE_PATCH does not apply to src/ at $COMMIT" >&2; exit 1; }
+  BENCH_CANDIDATE_SRC=$OUT/candidate
+fi
+if [[ -n ${BENCH_CANDIDATE_SRC:-} ]]; then
+  [[ -f $BENCH_CANDIDATE_SRC/kn_fn_invoker/_app.py ]] || { echo "BENCH_CANDIDATE_SRC=$BENCH_CANDIDATE_SRC has no kn_fn_invoker/_app.py" >&2; exit 1; }
+  BENCH_CANDIDATE_SRC=$(cd "$BENCH_CANDIDATE_SRC" && pwd)
+  [[ " ${SERVERS[*]} " == *" candidate "* ]] || SERVERS=("${SERVERS[0]}" candidate "${SERVERS[@]:1}")
+fi
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- servers: each in its own session (pgid = pid), all killed on any exit -------------
+PIDS=()
+stop_servers() {
+  local pid alive=()
+  [[ -z ${WRK_PID:-} ]] || kill -TERM "$WRK_PID" 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 50); do
+    alive=()
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    ((${#alive[@]} == 0)) && break
+    sleep 0.1
+  done
+  for pid in "${alive[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- tools -------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+  log "wrk missing: apt-get install -y wrk"
+  SUDO=(); ((EUID == 0)) || SUDO=(sudo)
+  "${SUDO[@]}" apt-get install -y wrk >/dev/null || { "${SUDO[@]}" apt-get update >/dev/null && "${SUDO[@]}" apt-get install -y wrk >/dev/null; }
+fi
+command -v curl >/dev/null || die "curl is needed"
+
+if [[ -n ${BENCH_PYTHON:-} ]]; then
+  PY=$BENCH_PYTHON
+elif [[ -x $ROOT/.venv/bin/python ]]; then
+  PY=$ROOT/.venv/bin/python
+else
+  PY=/tmp/bench-venv/bin/python
+  if ! [[ -x $PY ]] || ! "$PY" -c 'import kn_fn_invoker._server' 2>/dev/null; then
+    log "no .venv: making /tmp/bench-venv"
+    python3 -m venv /tmp/bench-venv
+    /tmp/bench-venv/bin/pip install -q -r "$ROOT/packages/runtime-invoker/requirements-dev.txt" -e "$ROOT/packages/runtime-invoker"
+  fi
+fi
+"$PY" -c 'import kn_fn_invoker._server' || die "$PY cannot import kn_fn_invoker"
+if [[ -n ${BENCH_CANDIDATE_SRC:-} ]]; then
+  where=$(PYTHONPATH=$BENCH_CANDIDATE_SRC "$PY" -c 'import kn_fn_invoker._app as m; print(m.__file__)')
+  [[ $where == "$BENCH_CANDIDATE_SRC/"* ]] || die "with PYTHONPATH=$BENCH_CANDIDATE_SRC, kn_fn_invoker still comes from $where"
+  log "candidate: $where"
+fi
+
+# functions-framework's venv: same interpreter and the same flask/werkzeug/gunicorn as the
+# invoker's, so (c) differs from (a) and (b) only in the framework on top.
+FF_WANT=$("$PY" -c "import importlib.metadata as m, sys; print(sys._base_executable, 'functions-framework==$FF_VERSION', *(f'{p}=={m.version(p)}' for p in ('flask', 'werkzeug', 'gunicorn')))")
+if [[ $(cat "$FF_VENV/.bench-stamp" 2>/dev/null) != "$FF_WANT" ]]; then
+  log "making $FF_VENV ($FF_WANT)"
+  rm -rf "$FF_VENV"
+  read -r FF_BASE FF_PINS <<<"$FF_WANT"
+  "$FF_BASE" -m venv "$FF_VENV"
+  # shellcheck disable=SC2086
+  "$FF_VENV/bin/pip" install -q $FF_PINS
+  echo "$FF_WANT" >"$FF_VENV/.bench-stamp"
+fi
+
+# --- pinning -----------------------------------------------------------------------------
+NPROC=$(nproc)
+PIN=${BENCH_PIN:-auto}
+if [[ $PIN == auto ]]; then
+  if ((NPROC >= 2 && WORKERS == 1)); then PIN=1; else PIN=0; fi
+fi
+SERVER_PIN=() WRK_PIN=() SAMPLE_CPU=
+if [[ $PIN == 1 ]]; then
+  SERVER_CPUS=${BENCH_SERVER_CPUS:-$((NPROC - 1))}
+  WRK_CPUS=${BENCH_WRK_CPUS:-0}
+  ((NPROC > 2)) && WRK_CPUS=${BENCH_WRK_CPUS:-0-$((NPROC - 2))}
+  SERVER_PIN=(taskset -c "$SERVER_CPUS")
+  WRK_PIN=(taskset -c "$WRK_CPUS")
+  PINNING="servers pinned to CPU $SERVER_CPUS and wrk to CPU $WRK_CPUS with taskset"
+  [[ $SERVER_CPUS =~ ^[0-9]+$ ]] && SAMPLE_CPU=$SERVER_CPUS
+else
+  PINNING="no CPU pinning"
+fi
+
+# --- one case ----------------------------------------------------------------------------
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+declare -A PORT
+start_server() { # case server
+  local case=$1 server=$2 port
+  port=$(free_port)
+  PORT[$server]=$port
+  local cmd
+  case $server in
+    invoker) cmd=("$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
+    candidate) cmd=(env "PYTHONPATH=$BENCH_CANDIDATE_SRC" "$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
+    flask) cmd=("$PY" "$HERE/baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
+    ff)
+      local source=$HERE/functions/http/func.py
+      [[ $case == cloudevent ]] && source=$HERE/functions/ff_cloudevent/func.py
+      # GUNICORN_LOG_LEVEL=info only adds start-up lines (no access log), to show the worker class.
+      cmd=(env GUNICORN_LOG_LEVEL=info "$FF_VENV/bin/functions-framework" --target handler --source "$source" --port "$port" --host 127.0.0.1)
+      ;;
+  esac
+  echo "${cmd[*]}" >"$OUT/$case-$server.cmd"
+  setsid "${SERVER_PIN[@]}" "${cmd[@]}" >"$OUT/$case-$server.log" 2>&1 </dev/null &
+  PIDS+=($!)
+  SERVER_PID[$server]=$!
+}
+
+declare -A SERVER_PID
+wait_ready() { # case server
+  local case=$1 server=$2 code
+  for _ in $(seq 300); do
+    kill -0 "${SERVER_PID[$server]}" 2>/dev/null || { cat "$OUT/$case-$server.log" >&2; die "$server exited during start-up"; }
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT[$server]}/health/ready" || true)
+    [[ $code != 000 ]] && return 0
+    sleep 0.1
+  done
+  die "$server did not start in 30 s (log: $OUT/$case-$server.log)"
+}
+
+CE_CURL=(-X POST -H 'Content-Type: application/json' -H 'ce-specversion: 1.0' -H 'ce-id: bench-0001'
+  -H 'ce-source: /bench/wrk' -H 'ce-type: dev.kn-fn.bench' --data '{"message":"hello","count":1}')
+sanity() { # case server: one request as wrk will send it, and the worker class
+  local case=$1 server=$2 reply
+  if [[ $case == http ]]; then
+    reply=$(curl -s -w ' %{http_code}' "http://127.0.0.1:${PORT[$server]}/")
+    [[ $reply == "hello 200" ]] || die "$server answered '$reply' to GET / (want 'hello 200')"
+  else
+    reply=$(curl -s -w ' %{http_code}' "${CE_CURL[@]}" "http://127.0.0.1:${PORT[$server]}/")
+    [[ $reply =~ \ 20[02]$ ]] || die "$server answered '$reply' to the CloudEvent (want 200 or 202)"
+  fi
+  # The gthread worker or a subclass of it (the invoker's options name its own subclass).
+  local worker python=$PY
+  [[ $server == ff ]] && python=$FF_VENV/bin/python
+  worker=$(sed -n 's/.*Using worker: //p' "$OUT/$case-$server.log" | head -1)
+  "$python" -c "import sys; from gunicorn.util import load_class; from gunicorn.workers.gthread import ThreadWorker; sys.exit(not issubclass(load_class(sys.argv[1]), ThreadWorker))" "$worker" \
+    || die "$server is not using a gthread worker ('$worker', log: $OUT/$case-$server.log)"
+  log "$case/$server on :${PORT[$server]} ($worker) answers '$reply'"
+}
+
+WRK_PID=
+run_wrk() { # case server seconds outfile
+  # In the background, so that a signal to this script is handled at once, not after wrk.
+  BENCH_CASE=$1 "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$3"s --latency -s "$HERE/wrk.lua" \
+    "http://127.0.0.1:${PORT[$2]}/" >"$4" 2>&1 </dev/null &
+  WRK_PID=$!
+  wait "$WRK_PID" || { cat "$4" >&2; die "wrk failed against $2"; }
+  WRK_PID=
+}
+
+for case in $CASES; do
+  [[ -d $HERE/functions/$case ]] || die "unknown case $case"
+  for server in "${SERVERS[@]}"; do start_server "$case" "$server"; done
+  for server in "${SERVERS[@]}"; do wait_ready "$case" "$server"; done
+  for server in "${SERVERS[@]}"; do sanity "$case" "$server"; done
+  for round in $(seq "$ROUNDS"); do
+    for try in $(seq "$ROUND_TRIES"); do
+      : >"$OUT/round.jsonl"
+      clean=1
+      for server in "${SERVERS[@]}"; do
+        raw=$OUT/$case-$server-r$round.txt
+        run_wrk "$case" "$server" "$WARMUP" "$OUT/$case-$server-r$round-warmup.txt"
+        cpu='"foreign_share":null'
+        [[ -n $SAMPLE_CPU ]] && before=$("$PY" "$HERE/cpu_sample.py" "$SAMPLE_CPU" "${SERVER_PID[$server]}")
+        run_wrk "$case" "$server" "$DURATION" "$raw"
+        if [[ -n $SAMPLE_CPU ]]; then
+          cpu=$("$PY" "$HERE/cpu_sample.py" "$SAMPLE_CPU" "${SERVER_PID[$server]}" --since "$before")
+          cpu=${cpu#\{}; cpu=${cpu%\}}
+          "$PY" -c 'import json, sys; sys.exit(json.loads("{" + sys.argv[1] + "}")["foreign_share"] > float(sys.argv[2]))' "$cpu" "$MAX_FOREIGN" || clean=0
+        fi
+        result=$(sed -n 's/^BENCH_RESULT {//p' "$raw")
+        [[ -n $result ]] || die "no result in $raw"
+        echo "{\"case\":\"$case\",\"round\":$round,\"try\":$try,\"server\":\"$server\",$cpu,$result" >>"$OUT/round.jsonl"
+        log "$case round $round try $try $server: $(grep -E '^Requests/sec' "$raw" | tr -s ' ') ($cpu)"
+        if grep -qE 'Non-2xx|Socket errors' "$raw"; then log "warning: $(grep -E 'Non-2xx|Socket errors' "$raw")"; fi
+      done
+      if ((clean)) || ((try == ROUND_TRIES)); then
+        ((clean)) || log "round $round: other processes took more than $MAX_FOREIGN of the server core in every try; keeping the last"
+        cat "$OUT/round.jsonl" >>"$OUT/results.jsonl"
+        break
+      fi
+      log "round $round: other processes took more than $MAX_FOREIGN of the server core; running the round again"
+      cat "$OUT/round.jsonl" >>"$OUT/rejected.jsonl"
+    done
+  done
+  stop_servers
+done
+
+# --- what was measured, on what ----------------------------------------------------------
+versions() { "$1" -c "import importlib.metadata as m; print(', '.join(f'{p} {m.version(p)}' for p in '$2'.split()))"; }
+export B_MAX_FOREIGN=$MAX_FOREIGN B_REJECTED=$(grep -c . "$OUT/rejected.jsonl" || true)
+export B_ROUNDS=$ROUNDS B_DURATION=$DURATION B_WARMUP=$WARMUP B_CONNECTIONS=$CONNECTIONS B_WRK_THREADS=$WRK_THREADS B_PINNING=$PINNING
+cpuinfo() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -1; }
+export B_NPROC=$NPROC B_CPU_MODEL="$(cpuinfo 'model name') (family $(cpuinfo 'cpu family'), model $(cpuinfo model))"
+export B_KERNEL="$(uname -sr)" B_WRK_VERSION=$(wrk -v 2>&1 | sed -n '1s/^wrk \([^ ]*\).*/\1/p')
+export B_PYTHON=$("$PY" -c 'import platform; print(platform.python_version())')
+export B_PYTHON_FF=$("$FF_VENV/bin/python" -c 'import platform; print(platform.python_version())')
+export B_VERSIONS_INVOKER=$(versions "$PY" "kn-fn-invoker flask werkzeug gunicorn cloudevents")
+export B_VERSIONS_FF=$(versions "$FF_VENV/bin/python" "functions-framework flask werkzeug gunicorn cloudevents")
+export B_CANDIDATE=${BENCH_CANDIDATE_SRC:-}
+export B_COMMIT=$COMMIT B_CANDIDATE_PATCH=${BENCH_CANDIDATE_PATCH:-}
+export B_COMMAND="BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_CONNECTIONS=$CONNECTIONS BENCH_WRK_THREADS=$WRK_THREADS WORKERS=$WORKERS THREADS=$THREADS bench/invoker/run.sh, each run: ${WRK_PIN[*]}${WRK_PIN:+ }wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/invoker/wrk.lua http://127.0.0.1:PORT/"
+"$PY" - "$OUT/meta.json" <<'PY'
+import json, os, sys
+from kn_fn_invoker._server import gunicorn_options
+from kn_fn_invoker._settings import from_environment
+options = gunicorn_options(from_environment())
+keys = ("worker_class", "workers", "threads", "keepalive", "timeout", "preload_app")
+meta = {k[2:].lower(): v for k, v in os.environ.items() if k.startswith("B_")}
+meta.update(workers=os.environ["WORKERS"], threads=os.environ["THREADS"],
+            gunicorn_options=", ".join(f"{k}={options[k]}" for k in keys))
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
+PY
+
+"$PY" "$HERE/summarize.py" "$OUT"
+log "logs and raw wrk output: $OUT"

@@ -14,9 +14,8 @@ import sys
 from dataclasses import replace
 
 from flask import Flask, Response, request
-from gunicorn.app.base import BaseApplication
 
-from kn_fn_invoker._server import gunicorn_options
+from kn_fn_invoker._server import gunicorn_options, serve
 from kn_fn_invoker._settings import from_environment
 
 
@@ -46,20 +45,6 @@ def cloudevent_app() -> Flask:
     return app
 
 
-class _Server(BaseApplication):
-    def __init__(self, app: Flask, options: dict) -> None:
-        self._app = app
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self._app
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("case", choices=["http", "cloudevent"])
@@ -70,7 +55,7 @@ def main() -> int:
     options = gunicorn_options(settings)
     print(f"baseline gunicorn options: {options}", file=sys.stderr, flush=True)
     app = http_app() if args.case == "http" else cloudevent_app()
-    _Server(app, options).run()
+    serve(app, settings)  # the invoker's own gunicorn application and options
     return 0
 
 

@@ -132,3 +132,10 @@ def test_timeout_gives_504_and_the_next_request_succeeds(make_client):
     assert response.status_code == 504
     assert response.get_json() == {"error": "the function did not finish within 0.2 s (TIMEOUT)"}
     assert client.get("/?s=0").data == b"slow done"
+
+
+def test_content_length_counts_with_a_transfer_encoding_other_than_chunked(make_client):
+    # handler.handler never reads the body: only the up-front check can refuse it.
+    client = make_client("http", "handler.handler", max_body_bytes=10)
+    response = client.post("/", data=b"x" * 11, headers={"Transfer-Encoding": "gzip"})
+    assert response.status_code == 413

@@ -214,7 +214,8 @@ def create_app(
         limit = settings.max_body_bytes
         environ = request.environ
         length = environ.get("CONTENT_LENGTH")
-        if length and "HTTP_TRANSFER_ENCODING" not in environ:
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if length and not chunked:
             # Read from the environ: werkzeug's header view raises and catches a KeyError
             # for each absent header, a cost on every request.
             try:

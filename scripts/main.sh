@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# The main job: set up everything, then serve the HTTP template with the runtime invoker on
-# 127.0.0.1 and answer one request. (Grows into: create the builder, pack build, docker run.)
+# The main job: set up everything, build the buildpack and the builder (stack images,
+# .cnb, builder image), `pack build` the HTTP template with it, run the image on 127.0.0.1,
+# and answer one request.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 bash scripts/setup.sh
+# shellcheck source=/dev/null
+source "${KN_FN_CACHE:-$HOME/.cache/kn-fn}/env.sh"
+
+echo "==> buildpack and builder tool"
+pnpm --filter @kn-fn/buildpack build
+pnpm --filter @kn-fn/builder build
+
+echo "==> kn-fn-builder all (stack images, .cnb, builder image, builder.toml)"
+(cd packages/builder && ./bin/kn-fn-builder all --out dist)
+
+image=kn-fn-main/http:latest
+echo "==> pack build $image --builder kn-fn/builder:latest --trust-builder --pull-policy never --path templates/python/http"
+pack build "$image" --builder kn-fn/builder:latest --trust-builder --pull-policy never --path templates/python/http
 
 port="$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-log="$(mktemp)"
-echo "==> serving templates/python/http on 127.0.0.1:$port"
-.venv/bin/python -m kn_fn_invoker --dir templates/python/http --handler handler.handler --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+echo "==> docker run -p 127.0.0.1:$port:8080 $image"
+container="$(docker run -d --rm -p "127.0.0.1:$port:8080" "$image")"
+trap 'docker stop -t 5 "$container" >/dev/null 2>&1 || true' EXIT
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 150); do
   if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then echo "the invoker exited:"; cat "$log"; exit 1; fi
-  sleep 0.1
+  if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" != "true" ]; then
+    echo "the container exited:"; docker logs "$container" 2>&1 | tail -20; exit 1
+  fi
+  sleep 0.2
 done
 
 echo "==> curl http://127.0.0.1:$port/?name=kn-fn"
 answer="$(curl -fsS "http://127.0.0.1:$port/?name=kn-fn")"
 echo "$answer"
 [ "$answer" = "Hello, kn-fn!" ] || { echo "unexpected answer"; exit 1; }
-echo "==> done: the function answered"
+echo "==> done: $image (built with kn-fn/builder:latest) answered on 127.0.0.1:$port"

@@ -13,16 +13,18 @@ export async function main(argv: string[]): Promise<number> {
     if (!COMMANDS.includes(command as Command)) throw errors.usage(`unknown command ${JSON.stringify(command)}`);
     let configFile = "builder.config.toml";
     let outDir = "dist";
+    let registry: string | undefined;
     for (let i = 0; i < rest.length; i++) {
       const flag = rest[i];
       const value = rest[i + 1];
-      if ((flag === "--config" || flag === "--out") && value !== undefined) {
+      if ((flag === "--config" || flag === "--out" || flag === "--registry") && value !== undefined) {
         if (flag === "--config") configFile = value;
+        else if (flag === "--registry") registry = value;
         else outDir = value;
         i++;
       } else throw errors.usage(`unknown or incomplete option ${JSON.stringify(flag)}`);
     }
-    await run({ command: command as Command, configFile, outDir, log: stderrLog });
+    await run({ command: command as Command, configFile, outDir, log: stderrLog, registry });
     return 0;
   } catch (e) {
     process.stderr.write(`${e instanceof BuilderError ? e.message : (e as Error).stack ?? String(e)}\n`);

@@ -11,6 +11,28 @@ export interface Engine {
   /** The image's config JSON bytes exactly (their sha256 is the image ID), from `docker save`. */
   configBytes(ref: string): Promise<Buffer>;
   remove(ref: string): Promise<void>;
+  /** Adds `repo:tag` to the image `ref` (a name or an ID). */
+  tag(ref: string, repo: string, tag: string): Promise<void>;
+  /** `docker push repo:tag`; every JSON message of the engine goes to onEvent; resolves to the manifest digest. */
+  push(repo: string, tag: string, onEvent: (e: PushEvent) => void): Promise<string>;
+}
+
+/** One message of the engine's push stream. */
+export interface PushEvent {
+  id?: string;
+  status?: string;
+  progressDetail?: { current?: number; total?: number };
+  aux?: { Tag?: string; Digest?: string; Size?: number };
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/** Which of our errors an engine push error is: the registry cannot be reached, or it refused. */
+export function classifyPushError(registry: string, ref: string, detail: string): Error {
+  if (/denied|unauthorized|authentication required|forbidden|insufficient_scope/i.test(detail)) return errors.pushDenied(ref, registry, detail);
+  if (/connection refused|no such host|dial tcp|i\/o timeout|timeout|server gave HTTP response to HTTPS client|connection reset|EOF$/i.test(detail))
+    return errors.registryUnreachable(registry, detail);
+  return errors.pushFailed(ref, detail);
 }
 
 export function dockerEngine(docker = new Docker()): Engine {
@@ -70,6 +92,43 @@ export function dockerEngine(docker = new Docker()): Engine {
     },
     async remove(ref) {
       await docker.getImage(ref).remove({ force: true });
+    },
+    async tag(ref, repo, tag) {
+      await docker.getImage(ref).tag({ repo, tag });
+    },
+    async push(repo, tag, onEvent) {
+      const registry = repo.split("/")[0] as string;
+      const ref = `${repo}:${tag}`;
+      let res: NodeJS.ReadableStream;
+      try {
+        // An (empty) X-Registry-Auth header: the engine wants one, 127.0.0.0/8 registries need no credentials.
+        res = (await docker.getImage(repo).push({ tag, authconfig: {} as Docker.AuthConfig })) as NodeJS.ReadableStream;
+      } catch (e) {
+        throw classifyPushError(registry, ref, (e as { json?: { message?: string } }).json?.message ?? (e as Error).message);
+      }
+      let digest = "";
+      let pending = "";
+      const handle = (line: string) => {
+        if (!line.trim()) return;
+        let msg: PushEvent;
+        try {
+          msg = JSON.parse(line) as PushEvent;
+        } catch {
+          return;
+        }
+        if (msg.error) throw classifyPushError(registry, ref, msg.errorDetail?.message ?? msg.error);
+        if (msg.aux?.Digest) digest = msg.aux.Digest;
+        onEvent(msg);
+      };
+      for await (const chunk of res) {
+        pending += String(chunk);
+        const lines = pending.split(/\r?\n/);
+        pending = lines.pop() ?? "";
+        for (const line of lines) handle(line);
+      }
+      handle(pending);
+      if (!digest) throw errors.pushFailed(ref, "the engine reported no manifest digest");
+      return digest;
     },
   };
 }

@@ -4,7 +4,8 @@ export { packageBuildpack, readBuildpackage, type Buildpackage } from "./buildpa
 export { buildStack, rootfsSpecs, type StackImage } from "./stack/stack";
 export { createBuilder, type BuilderResult } from "./create-builder";
 export { builderToml, writeBuilderToml } from "./builder-toml";
-export { dockerEngine, type Engine } from "./docker";
+export { dockerEngine, classifyPushError, type Engine, type PushEvent } from "./docker";
+export { publish, remoteRef, type Published } from "./publish";
 export { BuilderError } from "./messages";
 export * from "./render/labels";
 export { renderBuilderToml } from "./render/builder-toml";

@@ -16,6 +16,10 @@ export type BuilderErrorKind =
   | "image-config-mismatch"
   | "docker-load-failed"
   | "cnb-invalid"
+  | "registry-unreachable"
+  | "push-denied"
+  | "push-failed"
+  | "image-missing-locally"
   | "usage";
 
 export class BuilderError extends Error {
@@ -74,6 +78,27 @@ export const errors = {
     new BuilderError("docker-load-failed", `docker load of ${ref} failed: ${detail}`),
   cnbInvalid: (file: string, detail: string) =>
     new BuilderError("cnb-invalid", `${file} is not a buildpackage made by kn-fn-builder: ${detail}. Re-run \`kn-fn-builder package\`.`),
+  registryUnreachable: (registry: string, detail: string) =>
+    new BuilderError(
+      "registry-unreachable",
+      `the Docker engine cannot reach the registry ${registry}: ${detail}. Check that the registry is running and that --registry (or [publish] registry) names its host:port; a registry outside 127.0.0.0/8 without TLS must be listed in the engine's insecure-registries.`,
+    ),
+  pushDenied: (ref: string, registry: string, detail: string) =>
+    new BuilderError(
+      "push-denied",
+      `the registry ${registry} refused the push of ${ref}: ${detail}. kn-fn-builder sends no credentials (the engine does not read \`docker login\`), so it can push only where anonymous pushes are allowed: use such a registry, e.g. a local docker-registry.`,
+    ),
+  pushFailed: (ref: string, detail: string) => new BuilderError("push-failed", `docker push of ${ref} failed: ${detail}`),
+  imageMissingLocally: (ref: string) =>
+    new BuilderError(
+      "image-missing-locally",
+      `image ${ref} is not in the Docker engine, so it cannot be published. Run \`kn-fn-builder all\` (or \`stack\` and \`create\`) first.`,
+    ),
+  noRegistry: () =>
+    new BuilderError(
+      "usage",
+      `publish needs a registry: pass --registry HOST[:PORT] or set [publish] registry in the config.\n\n${usageText}`,
+    ),
   usage: (detail: string) => new BuilderError("usage", `${detail}\n\n${usageText}`),
 };
 
@@ -91,14 +116,15 @@ export const configProblem = {
     `${path}: buildpack ${id} is not among [[buildpacks]] (${known.join(", ")}); add it there or fix the id`,
 };
 
-export const usageText = `Usage: kn-fn-builder <command> [--config builder.config.toml] [--out DIR]
+export const usageText = `Usage: kn-fn-builder <command> [--config builder.config.toml] [--out DIR] [--registry HOST[:PORT]]
 
 Commands:
   stack     build the Debian 12 build and run images and load them into Docker
   package   write the buildpack as a .cnb (OCI layout)
   create    assemble the builder image on top of the build image (runs package)
   toml      write builder.toml for \`pack builder create\`
-  all       stack, package, create and toml, then a summary`;
+  all       stack, package, create and toml, then a summary
+  publish   push the build, run and builder images to --registry (or [publish] registry)`;
 
 export const progress = {
   step: (title: string) => `==> ${title}`,
@@ -110,6 +136,13 @@ export const progress = {
   loading: (ref: string) => `    loading ${ref} into Docker`,
   loaded: (ref: string, id: string, seconds: number) => `    loaded ${ref} ${id.slice(0, 19)} in ${seconds.toFixed(1)} s`,
   wrote: (file: string) => `    wrote ${file}`,
+  pushing: (local: string, remote: string) => `    pushing ${local} as ${remote}`,
+  pushLayer: (layer: string, status: string) => `      ${layer.slice(0, 12)} ${status}`,
+  pushLayerProgress: (layer: string, current: number, total: number) =>
+    `      ${layer.slice(0, 12)} pushing ${formatSize(current)} / ${formatSize(total)}`,
+  pushed: (remote: string, digest: string, seconds: number) => `    pushed ${remote} ${digest.slice(0, 19)} in ${seconds.toFixed(1)} s`,
+  publishSummary: (rows: { remote: string; id: string; digest: string }[]) =>
+    ["==> published", ...rows.map((r) => `    ${r.remote.padEnd(44)} image ${r.id.slice(0, 19)}  manifest ${r.digest.slice(0, 19)}`)].join("\n"),
   summary: (rows: { name: string; id: string; size: number }[], nextCommand: string) =>
     [
       "==> summary",

@@ -7,10 +7,11 @@ import { createBuilder } from "./create-builder";
 import { type Engine, dockerEngine } from "./docker";
 import type { Log } from "./log";
 import { errors, progress } from "./messages";
+import { publish } from "./publish";
 import { buildStack } from "./stack/stack";
 
-export type Command = "stack" | "package" | "create" | "toml" | "all";
-export const COMMANDS: Command[] = ["stack", "package", "create", "toml", "all"];
+export type Command = "stack" | "package" | "create" | "toml" | "all" | "publish";
+export const COMMANDS: Command[] = ["stack", "package", "create", "toml", "all", "publish"];
 
 export interface RunOptions {
   command: Command;
@@ -19,6 +20,8 @@ export interface RunOptions {
   log: Log;
   engine?: Engine;
   env?: NodeJS.ProcessEnv;
+  /** publish: HOST[:PORT]; overrides [publish] registry. */
+  registry?: string;
 }
 
 /** One command, as the CLI and the tests call it. */
@@ -56,6 +59,12 @@ export async function run(o: RunOptions): Promise<void> {
       o.log(progress.wrote(writeBuilderToml(r, outDir)));
       for (const img of [s.build, s.run, b]) rows.push({ name: img.refs[0] as string, id: img.id, size: await sizeOf(img.id) });
       break;
+    }
+    case "publish": {
+      const registry = o.registry ?? r.config.publish.registry;
+      if (!registry) throw errors.noRegistry();
+      await publish(r, registry, engine(), o.log);
+      return;
     }
     default:
       throw errors.usage(`unknown command ${String(o.command)}`);

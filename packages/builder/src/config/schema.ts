@@ -10,6 +10,9 @@ const imageRepository = z
   .string()
   .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, "an image repository like kn-fn/run");
 const tag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag like 0.1.0 or latest");
+const registryHost = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$/, "a registry host[:port] like registry.example.com or 127.0.0.1:5000");
 const debianPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "a Debian package name like python3");
 const url = z.string().regex(/^https?:\/\/\S+$/, "an http(s) URL");
 const buildpackId = z.string().regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$|^[A-Za-z0-9._-]+$/, "a buildpack id like kn-fn/python-function");
@@ -76,6 +79,7 @@ export const configSchema = z.strictObject({
       tags: z.array(tag).min(1).optional(),
     })
     .prefault({}),
+  publish: z.strictObject({ registry: registryHost.optional() }).prefault({}),
 });
 
 export type BuilderConfig = z.output<typeof configSchema>;

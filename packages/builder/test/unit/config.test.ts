@@ -68,6 +68,16 @@ describe("config", () => {
     expect(problems("[[order]]\n[[order.group]]\nversion = \"1\"")).toContain("order[0].group[0].id: required, expected a string");
   });
 
+  test("[publish] registry: a host[:port], named by its key path", () => {
+    expect(parseConfig('[publish]\nregistry = "127.0.0.1:5000"', "b.toml").publish.registry).toBe("127.0.0.1:5000");
+    expect(parseConfig("", "b.toml").publish.registry).toBeUndefined();
+    expect(problems('[publish]\nregistry = "http://127.0.0.1:5000/"')).toContain(
+      'publish.registry: expected a registry host[:port] like registry.example.com or 127.0.0.1:5000, found "http://127.0.0.1:5000/"',
+    );
+    expect(problems("[publish]\nregistry = 5000")).toContain("publish.registry: expected a string, found number 5000");
+    expect(problems('[publish]\nrepository = "x"')).toContain("publish.repository: unknown key; known keys here: registry");
+  });
+
   test("TOML syntax errors say so", () => {
     expect(problems("version = ")).toMatch(/^\[Error: config toml\] builder.config.toml is not valid TOML: /);
   });

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Flask, Request, Response, copy_current_request_context, request
+from flask import Flask, Response, copy_current_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from . import _cloudevents as cloudevents
@@ -252,4 +252,4 @@ def create_app(
     return app
 
 
-__all__ = ["create_app", "Request", "FunctionTimedOut"]
+__all__ = ["create_app", "FunctionTimedOut"]

@@ -15,7 +15,6 @@ from ._signature import Signature, from_function, from_source
 from ._target import InvokerError, find_module_file, load_function, parse_target, resolve_handler_setting
 
 
-
 def _serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kn_fn_invoker", description="Serve a Python function over HTTP and CloudEvents.")
     parser.add_argument("--dir", default=".", help="the function directory (default: .)")

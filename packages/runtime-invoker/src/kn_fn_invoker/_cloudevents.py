@@ -138,7 +138,8 @@ def _sdk_errors(error: Exception) -> InvalidEvent:
     return InvalidEvent(messages.invalid_attributes(["(unreadable)"]))
 
 
-def _read_structured_object(item: Any) -> BaseCloudEvent:
+def _read_structured_object(item: Any, raw: bytes | None = None) -> BaseCloudEvent:
+    """`item` is the parsed event; `raw` its JSON text when the request held just this one."""
     if not isinstance(item, dict):
         raise InvalidEvent(messages.STRUCTURED_NOT_OBJECT)
     _check_attributes(item)
@@ -149,7 +150,7 @@ def _read_structured_object(item: Any) -> BaseCloudEvent:
         except (binascii.Error, TypeError, ValueError):
             raise InvalidEvent(messages.BAD_BASE64) from None
     try:
-        event = FORMAT.read(None, json.dumps(item))
+        event = FORMAT.read(None, raw if raw is not None else json.dumps(item))
     except (BaseCloudEventException, ValueError, TypeError, OverflowError) as error:
         raise _sdk_errors(error) from None
     data = event.get_data()
@@ -182,7 +183,8 @@ def read_request(request: Request) -> Incoming:
             raise InvalidEvent(messages.BATCH_ITEM_NOT_OBJECT)
         return Incoming(ContentMode.BATCH, [_read_structured_object(item) for item in items])
     if media == STRUCTURED_TYPE:
-        return Incoming(ContentMode.STRUCTURED, [_read_structured_object(_load_json(request.get_data()))])
+        body = request.get_data()
+        return Incoming(ContentMode.STRUCTURED, [_read_structured_object(_load_json(body), body)])
     # CGI names: ce-id arrives as HTTP_CE_ID. Attribute names are lower-case letters and
     # digits only, so the mapping back is exact.
     attributes = {key[8:].lower(): value for key, value in environ.items() if key.startswith("HTTP_CE_")}

@@ -9,7 +9,7 @@
 #   1 apt packages   Debian docker.io (20.10), mmdebstrap, docker-registry, wrk, busybox-static
 #   2 docker engine  start dockerd in the background when no daemon answers on the socket
 #   3 node + pnpm    pnpm pinned by package.json "packageManager", then pnpm install
-#   4 python venv    .venv with the invoker (editable) and its dev requirements
+#   4 python venv    .venv with the invoker (editable), its dev requirements and e2e/requirements.txt
 #   5 go tools       pack, lifecycle (+ release-style tgz), CloudEvents conformance tool, built
 #                    from their Go modules into $KN_FN_CACHE (default ~/.cache/kn-fn)
 #   6 env files      $KN_FN_CACHE/env.sh, $KN_FN_CACHE/tools.json, summary table
@@ -228,22 +228,25 @@ fi
 for f in pyproject.toml requirements-dev.txt requirements.lock; do
   [[ -f "$INVOKER/$f" ]] || die "missing $INVOKER/$f"
 done
+E2E_REQUIREMENTS="$REPO_ROOT/e2e/requirements.txt"
+[[ -f "$E2E_REQUIREMENTS" ]] || die "missing $E2E_REQUIREMENTS"
 venv_inputs() {
-  printf 'python=%s %s' "$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')" \
-    "$(cd "$INVOKER" && sha256_of requirements-dev.txt requirements.lock pyproject.toml)"
+  printf 'python=%s %s %s' "$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')" \
+    "$(cd "$INVOKER" && sha256_of requirements-dev.txt requirements.lock pyproject.toml)" \
+    "$(sha256_of "$E2E_REQUIREMENTS")"
 }
 venv_imports_ok() {
-  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, gunicorn' >/dev/null 2>&1
+  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, gunicorn, moto, boto3, pypdf, yaml' >/dev/null 2>&1
 }
 venv_stamp="$VENV/.kn-fn-setup.stamp"
 pip_install() {
   run_quiet "$LOGS/pip-install.log" "$VENV/bin/pip" install --disable-pip-version-check \
-    -r "$INVOKER/requirements-dev.txt" -e "$INVOKER"
+    -r "$INVOKER/requirements-dev.txt" -r "$E2E_REQUIREMENTS" -e "$INVOKER"
   write_if_changed "$venv_stamp" "$(venv_inputs)"
 }
 if [[ "$(read_file_or_empty "$venv_stamp")" == "$(venv_inputs)" ]]; then
   if venv_imports_ok; then
-    info ".venv up to date with requirements-dev.txt, requirements.lock, pyproject.toml"
+    info ".venv up to date with requirements-dev.txt, requirements.lock, pyproject.toml, e2e/requirements.txt"
   else
     info ".venv stamp matches but the imports fail: reinstalling"
     pip_install
@@ -252,8 +255,8 @@ else
   pip_install
 fi
 if ! venv_imports_ok; then
-  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, gunicorn' 2>&1 | tail -n 5 | sed 's/^/    | /' >&2 || true
-  die "$VENV/bin/python -c 'import kn_fn_invoker, flask, cloudevents, gunicorn'"
+  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, gunicorn, moto, boto3, pypdf, yaml' 2>&1 | tail -n 5 | sed 's/^/    | /' >&2 || true
+  die "$VENV/bin/python -c 'import kn_fn_invoker, flask, cloudevents, gunicorn, moto, boto3, pypdf, yaml'"
 fi
 record python "$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')" "$VENV/bin/python"
 record kn-fn-invoker "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("kn-fn-invoker"))') (editable)" \

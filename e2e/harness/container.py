@@ -1,0 +1,96 @@
+"""A built function running in a container, reached only through 127.0.0.1.
+
+`start()` publishes container port 8080 on a free 127.0.0.1 port chosen by the engine (no
+race with other tests), then polls GET /health/ready until it answers (bounded; the logs are
+in the failure message), so no test sleeps for a fixed time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.shell import must, run
+
+READY_DEADLINE_S = 30.0
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]  # names lower-cased
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass
+class Function:
+    container: str
+    image: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def request(self, method: str, path: str = "/", body: bytes | str | None = None,
+                headers: dict[str, str] | None = None, timeout: float = 30) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            res = conn.getresponse()
+            return Reply(res.status, {k.lower(): v for k, v in res.getheaders()}, res.read())
+        finally:
+            conn.close()
+
+    def get(self, path: str = "/", **kwargs) -> Reply:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str = "/", body: bytes | str | None = None, **kwargs) -> Reply:
+        return self.request("POST", path, body=body, **kwargs)
+
+    def logs(self) -> str:
+        return run(["docker", "logs", self.container]).stdout
+
+    def exec(self, *args: str) -> str:
+        return must(["docker", "exec", self.container, *args])
+
+    def running(self) -> bool:
+        return run(["docker", "inspect", "-f", "{{.State.Running}}", self.container]).stdout.strip() == "true"
+
+    def stop(self) -> None:
+        run(["docker", "rm", "-f", self.container])
+
+
+def start(image: str, *, env: dict[str, str] | None = None, docker_args: tuple[str, ...] = ()) -> Function:
+    args = ["docker", "run", "-d", "-p", "127.0.0.1::8080"]
+    for name, value in (env or {}).items():
+        args += ["-e", f"{name}={value}"]
+    container = must([*args, *docker_args, image]).strip()
+    port = int(must(["docker", "port", container, "8080/tcp"]).splitlines()[0].rsplit(":", 1)[1])
+    fn = Function(container, image, port, dict(env or {}))
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while time.monotonic() < deadline:
+        if not fn.running():
+            logs = fn.logs()
+            fn.stop()
+            raise AssertionError(f"{image} exited before it was ready:\n{logs}")
+        try:
+            if fn.get("/health/ready", timeout=2).status == 200:
+                return fn
+        except OSError:
+            pass
+        time.sleep(0.1)
+    logs = fn.logs()
+    fn.stop()
+    raise AssertionError(f"{image} did not answer /health/ready within {READY_DEADLINE_S:.0f}s:\n{logs}")

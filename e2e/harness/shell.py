@@ -1,0 +1,34 @@
+"""Run a command and keep everything it printed (stdout and stderr interleaved)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+
+
+def run(args: list[str], *, timeout: float = 900, env: dict[str, str] | None = None,
+        cwd: Path | str | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Never raises on a non-zero exit: the tests assert on the code and the output."""
+    return subprocess.run(
+        [str(a) for a in args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
+        cwd=cwd,
+        input=input,
+    )
+
+
+def must(args: list[str], **kwargs) -> str:
+    """Run and return the output; a non-zero exit fails the test with the whole output."""
+    done = run(args, **kwargs)
+    if done.returncode != 0:
+        raise AssertionError(f"`{' '.join(map(str, args))}` exited {done.returncode}:\n{done.stdout}")
+    return done.stdout

@@ -2,7 +2,7 @@
 
 - the builder image must exist (scripts/run.sh makes it with `kn-fn-builder all`);
 - `functions` starts built images as containers and removes every one at teardown;
-- images the tests built (named kn-fn-e2e/…) are removed at the end of the session.
+- images this session built (pack.BUILT, named kn-fn-e2e/…) are removed at its end.
 """
 
 from __future__ import annotations
@@ -48,7 +48,5 @@ def functions() -> Iterator[Functions]:
 @pytest.fixture(scope="session", autouse=True)
 def tidy_images() -> Iterator[None]:
     yield
-    refs = run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", f"{pack.IMAGE_PREFIX}*"]).stdout.split()
-    refs += run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", f"{pack.IMAGE_PREFIX}*/*"]).stdout.split()
-    if refs:
-        run(["docker", "rmi", "-f", *sorted(set(refs))])
+    if pack.BUILT:
+        run(["docker", "rmi", "-f", *sorted(pack.BUILT)])

@@ -15,8 +15,11 @@ from harness.shell import must, run
 
 BUILDER = os.environ.get("KN_FN_E2E_BUILDER", "kn-fn/builder:latest")
 OFFLINE = ("--trust-builder", "--pull-policy", "never")
-# Every image the suite builds is named under this prefix, so a run can tidy up after itself.
+# Every image the suite builds is named under this prefix, so it never replaces a user's image.
 IMAGE_PREFIX = "kn-fn-e2e/"
+# What this session built: removed at its end (only these, so two sessions never remove
+# each other's images mid-run).
+BUILT: set[str] = set()
 
 
 @dataclass
@@ -36,6 +39,7 @@ def build(image: str, path: Path | str, *, env: dict[str, str] | None = None, ex
     args = ["pack", "build", image, "--builder", BUILDER, *OFFLINE, "--path", str(path)]
     for name, value in (env or {}).items():
         args += ["--env", f"{name}={value}"]
+    BUILT.add(image)
     done = run([*args, *extra])
     return Build(image, done.returncode, done.stdout, image_id(image) if done.returncode == 0 else None)
 

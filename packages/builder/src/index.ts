@@ -16,3 +16,4 @@ export { tarBuffer, tarStream, FIXED_MTIME, type TarEntry } from "./image/layer-
 export { dockerArchive } from "./image/docker-archive";
 export { ociLayout } from "./image/oci-layout";
 export { run, type RunOptions } from "./run";
+export { newFunction, TEMPLATES, DEFAULT_TEMPLATE, type NewOptions } from "./new";

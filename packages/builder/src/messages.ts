@@ -20,6 +20,10 @@ export type BuilderErrorKind =
   | "push-denied"
   | "push-failed"
   | "image-missing-locally"
+  | "unknown-template"
+  | "template-missing"
+  | "not-a-directory"
+  | "directory-not-empty"
   | "usage";
 
 export class BuilderError extends Error {
@@ -94,13 +98,46 @@ export const errors = {
       "image-missing-locally",
       `image ${ref} is not in the Docker engine, so it cannot be published. Run \`kn-fn-builder all\` (or \`stack\` and \`create\`) first.`,
     ),
+  unknownTemplate: (name: string, known: string[]) =>
+    new BuilderError(
+      "unknown-template",
+      `there is no template ${JSON.stringify(name)}. Known templates: ${known.join(", ")}. Pass --template ${known.join(" or --template ")}.`,
+    ),
+  templateMissing: (name: string, dir: string) =>
+    new BuilderError(
+      "template-missing",
+      `the ${name} template is not at ${dir}. kn-fn-builder new copies templates/python/<template>/ from the kn-fn repository it runs in: run packages/builder/bin/kn-fn-builder of a complete checkout.`,
+    ),
+  notADirectory: (dir: string) =>
+    new BuilderError(
+      "not-a-directory",
+      `${dir} exists and is not a directory. kn-fn-builder new writes the function into a directory: pass a path that does not exist yet or an empty directory.`,
+    ),
+  directoryNotEmpty: (dir: string, found: string[]) =>
+    new BuilderError(
+      "directory-not-empty",
+      `${dir} is not empty: it has ${describeEntries(found)}. kn-fn-builder new never overwrites files: pass a path that does not exist yet or an empty directory, or remove what is there.`,
+    ),
   noRegistry: () =>
     new BuilderError(
       "usage",
       `publish needs a registry: pass --registry HOST[:PORT] or set [publish] registry in the config.\n\n${usageText}`,
     ),
   usage: (detail: string) => new BuilderError("usage", `${detail}\n\n${usageText}`),
+  newNeedsDir: () =>
+    new BuilderError("usage", `new needs the directory to write the function into: kn-fn-builder new DIR [--template http|cloudevents]\n\n${usageText}`),
+  newExtraArgument: (dir: string, extra: string) =>
+    new BuilderError("usage", `new takes one directory, found ${JSON.stringify(dir)} and ${JSON.stringify(extra)}\n\n${usageText}`),
 };
+
+/** "a, b and c" or "a, b, c, d, e and 3 more": what was found, kept to one line. */
+function describeEntries(names: string[]): string {
+  const shown = names.slice(0, 5);
+  const rest = names.length - shown.length;
+  if (rest > 0) return `${shown.join(", ")} and ${rest} more`;
+  if (shown.length === 1) return shown[0] as string;
+  return `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+}
 
 /** Zod issue → "key.path[2] what is expected, what was found". */
 export const configProblem = {
@@ -117,6 +154,7 @@ export const configProblem = {
 };
 
 export const usageText = `Usage: kn-fn-builder <command> [--config builder.config.toml] [--out DIR] [--registry HOST[:PORT]]
+       kn-fn-builder new DIR [--template http|cloudevents]
 
 Commands:
   stack     build the Debian 12 build and run images and load them into Docker
@@ -124,7 +162,9 @@ Commands:
   create    assemble the builder image on top of the build image (runs package)
   toml      write builder.toml for \`pack builder create\`
   all       stack, package, create and toml, then a summary
-  publish   push the build, run and builder images to --registry (or [publish] registry)`;
+  publish   push the build, run and builder images to --registry (or [publish] registry)
+  new       copy a Python function template into DIR (created; must be new or empty);
+            --template http (the default) or cloudevents`;
 
 export const progress = {
   step: (title: string) => `==> ${title}`,
@@ -136,6 +176,8 @@ export const progress = {
   loading: (ref: string) => `    loading ${ref} into Docker`,
   loaded: (ref: string, id: string, seconds: number) => `    loaded ${ref} ${id.slice(0, 19)} in ${seconds.toFixed(1)} s`,
   wrote: (file: string) => `    wrote ${file}`,
+  newNext: (dir: string) =>
+    ["", "    next:", `    cd ${dir}`, "    README.md there shows how to build it with pack, run it, call it and deploy it on Knative"].join("\n"),
   pushing: (local: string, remote: string) => `    pushing ${local} as ${remote}`,
   pushLayer: (layer: string, status: string) => `      ${layer.slice(0, 12)} ${status}`,
   pushLayerProgress: (layer: string, current: number, total: number) =>

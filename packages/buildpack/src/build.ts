@@ -1,11 +1,13 @@
 // build: analyse everything first and fail early, then one call per layer.
+import * as os from "node:os";
 import * as path from "node:path";
+import { pipCaEnvironment } from "./bindings";
 import { renderLaunchToml, type Process } from "./cnb/launch";
 import { renderCycloneDx, type Distribution } from "./cnb/sbom";
 import { BuildpackError } from "./errors";
 import { readHandlerSetting, resolveFunctionTarget, type FunctionTarget } from "./function-target";
 import type { FileSystem, Runner } from "./io";
-import { DEPENDENCIES_LAYER, installDependencies, type Requirements, type Venv } from "./layers/dependencies";
+import { DEPENDENCIES_LAYER, installDependencies, requirementLines, type Requirements, type Venv } from "./layers/dependencies";
 import { writeFunctionLayer } from "./layers/function";
 import type { Logger } from "./log";
 import { errors, log as text } from "./messages";
@@ -29,9 +31,12 @@ export interface Analysis {
   wheelhouse: Wheelhouse;
   signature: CheckResult;
   requirements: Requirements;
+  pipEnv: Record<string, string>;
 }
 
 const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: "1" };
+/** Outside every layer: a binding's certificates must not end up in the image. */
+export const CA_BUNDLE_FILE = path.join(os.tmpdir(), "kn-fn-python-function", "ca-bundle.pem");
 /** Not compiled in the app dir: hidden directories (.git, .venv), node_modules, caches. */
 const APP_COMPILE_EXCLUDE = "/(\\.[^/]*|node_modules|__pycache__)(/|$)";
 
@@ -69,7 +74,10 @@ export async function analyse(ctx: BuildContext): Promise<Analysis> {
   const signature = await runCheck(ctx.runner, argv, { ...NO_BYTECODE, PYTHONPATH: wheelhouse.invokerWheel }, ctx.appDir);
   ctx.logger.info(text.signature(signature.mode, signature.parameters, signature.async));
   const requirements = readRequirements(ctx);
-  return { target, python, wheelhouse, signature, requirements };
+  const ca = pipCaEnvironment(ctx.fs, ctx.platformDir, CA_BUNDLE_FILE);
+  const files = ca.bindings.reduce((n, b) => n + b.files.length, 0);
+  if (files > 0) ctx.logger.info(text.caBindings(ca.bindings.map((b) => b.name), files));
+  return { target, python, wheelhouse, signature, requirements, pipEnv: ca.env };
 }
 
 export function readRequirements(ctx: Pick<BuildContext, "fs" | "appDir" | "logger">): Requirements {
@@ -85,7 +93,7 @@ export function readRequirements(ctx: Pick<BuildContext, "fs" | "appDir" | "logg
   if (Buffer.compare(Buffer.from(content, "utf8"), bytes) !== 0) {
     throw new BuildpackError("requirements-unreadable", errors.requirementsNotUtf8("requirements.txt"));
   }
-  const lines = content.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#")).length;
+  const lines = requirementLines(content).length;
   ctx.logger.info(lines === 0 ? text.requirementsEmpty : text.requirementsFound(lines));
   return { file, content };
 }

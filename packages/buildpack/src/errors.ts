@@ -18,6 +18,7 @@ export type ErrorKind =
   | "python-not-found"
   | "python-too-old"
   | "requirements-unreadable"
+  | "ca-binding-invalid"
   | "wheelhouse-broken"
   | "check-failed"
   | "venv-failed"

@@ -45,6 +45,9 @@ export const errors = {
     `[Error: requirements file unreadable] ${name} exists but is not a regular file. Make it a text file of pip requirements, or remove it.`,
   requirementsNotUtf8: (name: string) =>
     `[Error: requirements file unreadable] ${name} is not UTF-8 text. Save it as UTF-8 (pip requirements format).`,
+  caBindingInvalid: (file: string) =>
+    `[Error: CA certificate binding unreadable] ${file} is in a binding of type ca-certificates but holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line). ` +
+    `Put only PEM certificates in the binding (besides its type file), or remove the file.`,
   wheelhouseBroken: (dir: string, detail: string) =>
     `[Error: buildpack incomplete] the runtime invoker's wheels are missing from ${dir} (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
   checkUnreadable: (command: string, output: string) =>
@@ -78,6 +81,8 @@ export const log = {
   requirementsNone: "Requirements: none (no requirements.txt)",
   requirementsEmpty: "Requirements: none (requirements.txt is empty)",
   requirementsFound: (count: number) => `Requirements: requirements.txt (${count} ${count === 1 ? "line" : "lines"})`,
+  caBindings: (names: string[], files: number) =>
+    `pip trusts ${files} extra CA certificate ${files === 1 ? "file" : "files"} from the ca-certificates ${names.length === 1 ? "binding" : "bindings"} ${names.join(", ")}`,
   cacheReused: "Reusing cached dependencies (requirements unchanged)",
   cacheRebuild: "Installing dependencies afresh because:",
   cacheReason: (reason: string) => `- ${reason}`,

@@ -29,6 +29,15 @@ export interface Requirements {
   content: string;
 }
 
+/**
+ * Pure: the lines of requirements.txt that ask pip for something (not blank, not a comment).
+ * A file of only comments is no requirements: installed offline with --no-index, like an
+ * empty one (a template's explanatory comment must not make the build ask an index).
+ */
+export function requirementLines(content: string): string[] {
+  return content.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+}
+
 export function requirementsSha256(content: string): string {
   return createHash("sha256").update(content).digest("hex");
 }
@@ -69,6 +78,8 @@ export interface DependenciesContext {
   wheelhouse: Wheelhouse;
   requirements: Requirements;
   arch: string;
+  /** Added to pip's environment (PIP_CERT from a ca-certificates binding); not in the cache key. */
+  pipEnv: Record<string, string>;
 }
 
 export interface Venv {
@@ -81,20 +92,21 @@ const QUIET_PYTHON = { PYTHONDONTWRITEBYTECODE: "1", PIP_DISABLE_PIP_VERSION_CHE
 
 async function step(ctx: DependenciesContext, argv: string[], fail: (output: string) => BuildpackError): Promise<void> {
   ctx.logger.command(argv);
-  const result = await ctx.runner.run(argv, { env: QUIET_PYTHON, cwd: ctx.layersDir });
+  const result = await ctx.runner.run(argv, { env: { ...QUIET_PYTHON, ...ctx.pipEnv }, cwd: ctx.layersDir });
   ctx.logger.output(result.output);
   if (result.code !== 0) throw fail(result.output.trim());
 }
 
 export function pipInstallArgs(venvPython: string, wheelhouse: Wheelhouse, requirements: Requirements): string[] {
+  const userFile = requirementLines(requirements.content).length > 0 ? requirements.file : undefined;
   return [
     venvPython, "-m", "pip", "install", "--no-compile",
     // With no user requirements everything comes from the buildpack: do not ask an index.
-    ...(requirements.file === undefined || requirements.content.trim() === "" ? ["--no-index"] : []),
+    ...(userFile === undefined ? ["--no-index"] : []),
     "--find-links", wheelhouse.dir,
     "--constraint", wheelhouse.constraints,
     `kn-fn-invoker==${wheelhouse.invokerVersion}`,
-    ...(requirements.file !== undefined && requirements.content.trim() !== "" ? ["--requirement", requirements.file] : []),
+    ...(userFile === undefined ? [] : ["--requirement", userFile]),
   ];
 }
 

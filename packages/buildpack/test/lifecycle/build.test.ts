@@ -209,10 +209,10 @@ describe("build", () => {
     expect(result.output).toContain("  Requirements: requirements.txt (1 line)");
     expect(result.output).toMatch(/-m pip install --no-compile --find-links \S+ --constraint \S+ kn-fn-invoker==0\.1\.0 --requirement \S+requirements\.txt/);
     const { names } = expectBuilt(w, "handler.handler");
-    expect(names).toContain("six==1.16.0");
+    expect(names).toContain("idna==3.20");
     const served = await serveDefaultProcess(w);
     try {
-      expect(await (await fetch(`http://127.0.0.1:${served.port}/`)).json()).toEqual({ six: "1.16.0" });
+      expect(await (await fetch(`http://127.0.0.1:${served.port}/`)).json()).toEqual({ idna: "3.20" });
     } finally {
       await served.stop();
     }

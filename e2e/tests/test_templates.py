@@ -129,6 +129,15 @@ def test_cloudevents_template_passes_the_conformance_tool(cloudevents_image, fun
     assert fn.running()
 
 
+def test_cloudevents_template_replies_to_binary_data(cloudevents_image, functions):
+    # Data of a non-JSON, non-text type reaches the function as bytes; the reply says how many.
+    fn = functions.start(cloudevents_image)
+    sent = ce.event(incoming_type(), "/bytes", b"\x00\x01\x02", datacontenttype="application/octet-stream")
+    response, reply = ce.send(fn, sent, "binary")
+    assert response.status == 200, response.text
+    assert reply is not None and reply.get_data() == {"received": {"bytes": 3}, "from": "/bytes"}
+
+
 @pytest.mark.parametrize("mode", ["binary", "structured"])
 def test_cloudevents_template_replies_to_the_python_sdk(cloudevents_image, functions, mode):
     fn = functions.start(cloudevents_image)

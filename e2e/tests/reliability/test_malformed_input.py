@@ -284,10 +284,6 @@ def test_bad_base64_is_400(ce_target):
         run()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "invoker bug: in a 0.3 event with datacontentencoding base64 the data is decoded by the SDK's "
-    "lenient base64.b64decode (no validate=True, unlike 1.0's data_base64), so '!!' reaches the "
-    "function as b'' instead of a 400; the template then fails to reply with those bytes: 500"))
 def test_bad_base64_in_a_0_3_event_is_400(ce_target):
     @FUZZ
     @given(encoded=base64ish.filter(_not_base64))

@@ -268,6 +268,11 @@ NOT_A_CLOUDEVENT = (
         ),
         (
             {"Content-Type": STRUCTURED},
+            json.dumps(structured(specversion="0.3", datacontentencoding="base64", data="QUJD!!")).encode(),
+            "invalid CloudEvent: data is not valid base64 (datacontentencoding: base64)",
+        ),
+        (
+            {"Content-Type": STRUCTURED},
             json.dumps(structured(id=17)).encode(),
             "invalid CloudEvent: invalid attribute(s): id",
         ),

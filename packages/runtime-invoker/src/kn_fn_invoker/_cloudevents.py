@@ -138,17 +138,25 @@ def _sdk_errors(error: Exception) -> InvalidEvent:
     return InvalidEvent(messages.invalid_attributes(["(unreadable)"]))
 
 
+def _check_base64(encoded: Any, message: str) -> None:
+    if encoded is None:
+        return
+    try:
+        base64.b64decode(encoded, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise InvalidEvent(message) from None
+
+
 def _read_structured_object(item: Any, raw: bytes | None = None) -> BaseCloudEvent:
     """`item` is the parsed event; `raw` its JSON text when the request held just this one."""
     if not isinstance(item, dict):
         raise InvalidEvent(messages.STRUCTURED_NOT_OBJECT)
     _check_attributes(item)
-    encoded = item.get("data_base64")
-    if encoded is not None:
-        try:
-            base64.b64decode(encoded, validate=True)
-        except (binascii.Error, TypeError, ValueError):
-            raise InvalidEvent(messages.BAD_BASE64) from None
+    _check_base64(item.get("data_base64"), messages.BAD_BASE64)
+    if item.get("specversion") == "0.3" and str(item.get("datacontentencoding", "")).lower() == "base64":
+        # 0.3's form of data_base64: the SDK decodes it leniently ('!!' becomes b''), so it is
+        # checked as strictly as 1.0's.
+        _check_base64(item.get("data"), messages.BAD_BASE64_03)
     try:
         event = FORMAT.read(None, raw if raw is not None else json.dumps(item))
     except (BaseCloudEventException, ValueError, TypeError, OverflowError) as error:

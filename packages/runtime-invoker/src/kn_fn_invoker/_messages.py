@@ -134,6 +134,7 @@ BATCH_ITEM_NOT_OBJECT = "invalid CloudEvent: every event in a CloudEvents batch 
 STRUCTURED_NOT_JSON = "invalid CloudEvent: the structured CloudEvent is not valid UTF-8 JSON"
 STRUCTURED_NOT_OBJECT = "invalid CloudEvent: a structured CloudEvent must be a JSON object"
 BAD_BASE64 = "invalid CloudEvent: data_base64 is not valid base64"
+BAD_BASE64_03 = "invalid CloudEvent: data is not valid base64 (datacontentencoding: base64)"
 BAD_TIME = "invalid CloudEvent: the time attribute is not an RFC 3339 timestamp"
 
 

@@ -158,3 +158,38 @@ def test_a_malformed_message_is_a_400_and_the_next_good_one_succeeds(functions, 
     assert reply.status == 200, reply.text
     assert Fernet(key).decrypt(s3.get_object(Bucket=encrypted, Key=KEY)["Body"].read()) == b"secret\n"
     assert_gone(s3, incoming, KEY)
+
+
+def test_conformance_tool_in_both_modes(functions, image, moto, s3, sqs, store, tmp_path):
+    incoming, encrypted, url, arn = store
+    key = Fernet.generate_key()
+    fn = start(functions, image, moto, encrypted, FERNET_KEY=key.decode())
+    s3.put_object(Bucket=incoming, Key=KEY, Body=b"id,name\n1,Ada\n")
+    event = aws_events.sqs_message_event(message_naming(sqs, url, incoming, KEY), arn)
+    yaml_text = cloudevents.conformance_yaml(event.get_type(), event.get_source(), event.get_data())
+
+    done = cloudevents.conformance_invoke(fn, yaml_text, tmp_path)
+
+    # Binary first: encrypted (200); the structured copy is a redelivery with nothing left to
+    # do (202). The tool exits non-zero when a response is not 2xx.
+    assert done.returncode == 0, done.stdout
+    assert Fernet(key).decrypt(s3.get_object(Bucket=encrypted, Key=KEY)["Body"].read()) == b"id,name\n1,Ada\n"
+    assert_gone(s3, incoming, KEY)
+
+
+def test_javascript_sdk_in_both_modes(functions, image, moto, s3, sqs, store):
+    incoming, encrypted, url, arn = store
+    key = Fernet.generate_key()
+    fn = start(functions, image, moto, encrypted, FERNET_KEY=key.decode())
+    s3.put_object(Bucket=incoming, Key=KEY, Body=b"secret")
+    event = aws_events.sqs_message_event(message_naming(sqs, url, incoming, KEY), arn)
+
+    results = cloudevents.js_roundtrip(fn, {"type": event.get_type(), "source": event.get_source(), "data": event.get_data()})
+
+    binary, structured = results
+    assert (binary["mode"], binary["status"]) == ("binary", 200), binary
+    assert "parseError" not in binary, binary["parseError"]
+    assert binary["reply"]["type"] == REPLY_TYPE and binary["reply"]["data"]["original"]["deleted"] is True
+    # The same message again (structured mode): the original is gone, accepted with no reply.
+    assert (structured["mode"], structured["status"], structured["body"]) == ("structured", 202, ""), structured
+    assert Fernet(key).decrypt(s3.get_object(Bucket=encrypted, Key=KEY)["Body"].read()) == b"secret"

@@ -126,3 +126,32 @@ def test_a_whole_notification_and_characters_without_a_glyph(fn, s3, sqs, bucket
     extracted = words(pdf_text(s3.get_object(Bucket=name, Key="UPPER.pdf")["Body"].read()))
     # Each character outside Windows-1252 prints as "?" (documented in the README).
     assert extracted == words(re.sub(r"[→日本]", "?", text))
+
+
+def test_conformance_tool_in_both_modes(fn, s3, sqs, bucket, tmp_path):
+    name, url = bucket
+    record = upload_and_receive(s3, sqs, name, url, TXT_KEY, TEXT.encode("utf-8"))
+    yaml_text = cloudevents.conformance_yaml(aws_events.s3_type(record["eventName"]), record["s3"]["bucket"]["arn"], record)
+
+    done = cloudevents.conformance_invoke(fn, yaml_text, tmp_path)
+
+    # The tool exits non-zero when a response is not 2xx; the second delivery rewrites the PDF.
+    assert done.returncode == 0, done.stdout
+    assert words(TEXT) in words(pdf_text(s3.get_object(Bucket=name, Key=PDF_KEY)["Body"].read()))
+
+
+def test_javascript_sdk_in_both_modes(fn, s3, sqs, bucket):
+    name, url = bucket
+    record = upload_and_receive(s3, sqs, name, url, TXT_KEY, TEXT.encode("utf-8"))
+    attributes = {"type": aws_events.s3_type(record["eventName"]), "source": record["s3"]["bucket"]["arn"],
+                  "subject": record["s3"]["object"]["key"], "data": record}
+
+    results = cloudevents.js_roundtrip(fn, attributes)
+
+    assert [r["mode"] for r in results] == ["binary", "structured"]
+    for result in results:
+        assert result["status"] == 200, result
+        assert "parseError" not in result, result["parseError"]
+        assert result["reply"]["type"] == REPLY_TYPE
+        assert result["reply"]["data"]["pdfs"][0]["key"] == PDF_KEY
+    assert keys(s3, name) == sorted([TXT_KEY, PDF_KEY])

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Buildpackage, packageBuildpack, readBuildpackage } from "./buildpack/package";
+import { type Buildpackage, packageBuildpack } from "./buildpack/package";
 import { configCache } from "./cache";
 import type { ResolvedConfig } from "./config/load";
 import type { Engine } from "./docker";
@@ -94,7 +94,7 @@ export async function createBuilder(r: ResolvedConfig, engine: Engine, outDir: s
   const buildpackages: Buildpackage[] = [];
   for (const bpDir of r.buildpackDirs) {
     const pkg = await packageBuildpack(bpDir, outDir);
-    log(progress.wrote(`${pkg.file} ${pkg.digest}`));
+    log(pkg.reused ? progress.reused(`${pkg.file} ${pkg.digest}`, "the buildpack layer is unchanged") : progress.wrote(`${pkg.file} ${pkg.digest}`));
     buildpackages.push(pkg);
   }
 
@@ -106,10 +106,9 @@ export async function createBuilder(r: ResolvedConfig, engine: Engine, outDir: s
 
   const dirsLayer = await layer("dirs", dirsLayerEntries(uid, gid));
   const lifecycleLayer = await layer("lifecycle", lifecycle.entries);
-  // Each buildpack layer is the .cnb's layer, byte for byte (same diff ID).
+  // Each buildpack layer is the .cnb's layer uncompressed, byte for byte (same diff ID).
   const bpLayers: { info: BuildpackInfo; blob: Blob }[] = [];
-  for (const pkg of buildpackages) {
-    const { buildpack, layer: blob } = await readBuildpackage(pkg.file, join(work, `bp-${pkg.buildpack.diffId.slice(7, 19)}.tar`));
+  for (const { buildpack, layer: blob } of buildpackages) {
     log(progress.layer(`buildpack ${buildpack.id}@${buildpack.version}`, blob.digest, blob.size));
     bpLayers.push({ info: buildpack, blob });
   }

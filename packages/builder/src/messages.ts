@@ -176,6 +176,7 @@ export const progress = {
   loading: (ref: string) => `    loading ${ref} into Docker`,
   loaded: (ref: string, id: string, seconds: number) => `    loaded ${ref} ${id.slice(0, 19)} in ${seconds.toFixed(1)} s`,
   wrote: (file: string) => `    wrote ${file}`,
+  reused: (file: string, why: string) => `    reused ${file} (${why})`,
   newNext: (dir: string) =>
     ["", "    next:", `    cd ${dir}`, "    README.md there shows how to build it with pack, run it, call it and deploy it on Knative"].join("\n"),
   pushing: (local: string, remote: string) => `    pushing ${local} as ${remote}`,

@@ -37,7 +37,7 @@ export async function run(o: RunOptions): Promise<void> {
     case "package":
       for (const dir of r.buildpackDirs) {
         const pkg = await packageBuildpack(dir, outDir);
-        o.log(progress.wrote(`${pkg.file} ${pkg.digest}`));
+        o.log(pkg.reused ? progress.reused(`${pkg.file} ${pkg.digest}`, "the buildpack layer is unchanged") : progress.wrote(`${pkg.file} ${pkg.digest}`));
       }
       return;
     case "toml":

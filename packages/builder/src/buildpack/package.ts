@@ -1,10 +1,10 @@
-import { createReadStream, mkdirSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import tar from "tar-stream";
 import { imageConfig } from "../image/image-config";
-import { type Blob, tarStream, writeBlob } from "../image/layer-tar";
+import { type Blob, sha256File, tarStream, writeBlob } from "../image/layer-tar";
 import { OCI_LAYER_GZIP, ociLayout } from "../image/oci-layout";
 import { errors } from "../messages";
 import { type BuildpackInfo, escapeId } from "../model";
@@ -15,7 +15,18 @@ export interface Buildpackage {
   file: string;
   digest: string; // sha256 of the .cnb file
   buildpack: BuildpackInfo;
+  /** The buildpack's layer, uncompressed: the bytes the .cnb gzips (diff ID = buildpack.diffId). */
+  layer: Blob;
+  /** The .cnb was already there for this layer, so it was not written again. */
+  reused: boolean;
 }
+
+/**
+ * Beside each .cnb: "<format> <layer diff ID> <.cnb digest>". The .cnb is a function of the
+ * layer (buildpack.toml, hence every label, is inside it) and of this packager: bump the
+ * format when the packager's output changes.
+ */
+const STAMP_FORMAT = "kn-fn-cnb/1";
 
 const CREATED = new Date("1980-01-01T00:00:01Z");
 
@@ -25,9 +36,13 @@ export async function packageBuildpack(bpDir: string, outDir: string): Promise<B
   const work = join(outDir, ".work");
   mkdirSync(work, { recursive: true });
   const layerTar = await writeBlob(tarStream(buildpackLayerEntries(bpDir, desc)), join(work, "buildpack-layer.tar"));
-  // gzip level and header are fixed by zlib, so the compressed bytes are reproducible too.
-  const gz = await writeBlob(tarStream(buildpackLayerEntries(bpDir, desc)), join(work, "buildpack-layer.tar.gz"), createGzip({ level: 6 }));
   const buildpack: BuildpackInfo = { ...desc, diffId: layerTar.digest };
+  const file = join(outDir, `${escapeId(desc.id)}-${desc.version}.cnb`);
+  // Gzipping the layer is most of the work (the bundled Node.js is ~100 MB): skip it when
+  // the .cnb on disk is the one this layer makes.
+  const existing = await unchangedCnb(file, layerTar.digest);
+  if (existing !== undefined) return { file, digest: existing, buildpack, layer: layerTar, reused: true };
+  const gz = await writeBlob(tarStream(buildpackLayerEntries(bpDir, desc)), join(work, "buildpack-layer.tar.gz"), createGzip({ level: 6 }));
   const config = imageConfig({
     created: CREATED,
     config: {
@@ -39,9 +54,19 @@ export async function packageBuildpack(bpDir: string, outDir: string): Promise<B
     diffIds: [layerTar.digest],
   });
   const layout = ociLayout({ config, layers: [{ ...gz, mediaType: OCI_LAYER_GZIP }] });
-  const file = join(outDir, `${escapeId(desc.id)}-${desc.version}.cnb`);
   const cnb = await writeBlob(layout.stream, file);
-  return { file, digest: cnb.digest, buildpack };
+  writeFileSync(stampFile(file), `${STAMP_FORMAT} ${layerTar.digest} ${cnb.digest}\n`);
+  return { file, digest: cnb.digest, buildpack, layer: layerTar, reused: false };
+}
+
+const stampFile = (cnbFile: string) => `${cnbFile}.stamp`;
+
+/** The .cnb's digest when `file` was written by this packager for this layer and is unchanged since. */
+async function unchangedCnb(file: string, diffId: string): Promise<string | undefined> {
+  if (!existsSync(file) || !existsSync(stampFile(file))) return undefined;
+  const [format, stampedDiffId, stampedDigest] = readFileSync(stampFile(file), "utf8").trim().split(" ");
+  if (format !== STAMP_FORMAT || stampedDiffId !== diffId) return undefined;
+  return (await sha256File(file)) === stampedDigest ? stampedDigest : undefined;
 }
 
 /** Reads a .cnb back: its buildpack info and its layer, un-gzipped to `outTar` (same bytes as packaged). */

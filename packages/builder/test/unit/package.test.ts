@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageBuildpack, readBuildpackage, eachEntry } from "../../src/buildpack/package";
@@ -23,6 +23,22 @@ describe("buildpackage (.cnb)", () => {
       ["/cnb/buildpacks/test_fixture/1.2.3/bin/detect", "file", "755"],
       ["/cnb/buildpacks/test_fixture/1.2.3/buildpack.toml", "file", "644"],
     ]);
+  });
+
+  test("packaging again into the same dir reuses the .cnb; a changed .cnb is written again", async () => {
+    const out = mkdtempSync(join(tmpdir(), "cnb-again-"));
+    const first = await packageBuildpack(fixture, out);
+    const again = await packageBuildpack(fixture, out);
+    expect([first.reused, again.reused]).toEqual([false, true]);
+    expect(again.digest).toBe(first.digest);
+    expect(again.layer.digest).toBe(first.buildpack.diffId);
+    // The layer handed to the builder is the .cnb's layer, uncompressed.
+    const back = await readBuildpackage(again.file, join(out, "back.tar"));
+    expect(back.layer.digest).toBe(again.layer.digest);
+    appendFileSync(first.file, "tampered");
+    const rewritten = await packageBuildpack(fixture, out);
+    expect(rewritten.reused).toBe(false);
+    expect(rewritten.digest).toBe(first.digest);
   });
 
   test("OCI layout with pack's labels; twice gives the same sha256; the layer reads back by layerDiffID", async () => {

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Build-time benchmark (not a test): `pack build` with the kn-fn builder against the
+# lifecycle's floor and against the Dockerfile a user would write instead.
+#
+# Variants, each a build of an app copy in $OUT/apps/:
+#   noop        pack build of the HTTP template with kn-fn-bench/noop-builder: the same stack,
+#               lifecycle and pack overhead, and a buildpack (noop-buildpack/) that only writes
+#               one launch layer: the floor any buildpack build pays
+#   ours-http   pack build of templates/python/http with kn-fn-bench/builder
+#   ours-pdf    pack build of apps/pdf (fpdf2 + Pillow + fonttools, pinned) with kn-fn-bench/builder
+#   docker-http, docker-pdf   docker build with dockerfile/Dockerfile (legacy builder, local
+#               FROM images, functions-framework 3.10.2 installed by pip) of the same apps
+# Phases, in each round: for the pack variants phase by phase, every variant in turn (noop,
+# ours-http, ours-pdf) so that the machine's drift hits all of them alike; then the docker
+# variants, one app at a time (cold, warm, change; see the comment in the round loop):
+#   cold    pack: no previous image and no cache volumes; docker: --no-cache. Both download
+#           the Python packages from PyPI (nothing is cached between cold builds).
+#   warm    the same build again, nothing changed
+#   change  a line appended to handler.py (bench/lib/common.sh change_code), then build
+# Ratios are taken within a round against the no-op variant in the same phase (like for like:
+# warm against warm, change against change) and against the Dockerfile.
+#
+# Usage: bench/build/run.sh   (BENCH_ROUNDS=5, BENCH_OUT; see bench/lib/common.sh)
+#   BENCH_VARIANTS="noop ours-http ours-pdf docker-http docker-pdf"   a subset, for development
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/common.sh
+source "$HERE/../lib/common.sh"
+
+read -r -a VARIANTS <<<"${BENCH_VARIANTS:-noop ours-http ours-pdf docker-http docker-pdf}"
+bench_init build
+bench_builders
+
+declare -A APP=([noop]=http [ours-http]=http [ours-pdf]=pdf [docker-http]=http [docker-pdf]=pdf)
+declare -A IMAGE=([noop]=kn-fn-bench/build-noop [ours-http]=kn-fn-bench/build-http [ours-pdf]=kn-fn-bench/build-pdf
+  [docker-http]=kn-fn-bench/build-docker-http [docker-pdf]=kn-fn-bench/build-docker-pdf)
+for v in "${VARIANTS[@]}"; do [[ -n ${APP[$v]:-} ]] || die "unknown variant $v"; done
+
+# build ROUND PHASE VARIANT: one timed build, then what it left behind is checked.
+build() {
+  local round=$1 phase=$2 v=$3 image=${IMAGE[$3]}:latest before after logfile
+  logfile=$OUT/logs/$v-$phase-r$round.log
+  before=$(image_id "$image")
+  case $v in
+    noop) timed "$round" "$v/$phase" "$logfile" pack_build "$image" "$NOOP_BUILDER" "${APP[$v]}" ;;
+    ours-*) timed "$round" "$v/$phase" "$logfile" pack_build "$image" "$BUILDER" "${APP[$v]}" ;;
+    docker-*)
+      local nocache=()
+      [[ $phase == cold ]] && nocache=(--no-cache)
+      timed "$round" "$v/$phase" "$logfile" docker_build "$image" "${APP[$v]}" "${nocache[@]}"
+      ;;
+  esac
+  after=$(image_id "$image")
+  remember_stale "$before" "$image"
+  if [[ $v != docker-* ]]; then
+    "$PY" "$BENCH_LIB/phases.py" "$logfile" "$LAST_T0" "$LAST_T1" --round "$round" --key "$v/$phase" >>"$OUT/results.jsonl"
+  fi
+  check "$phase" "$v" "$logfile" "$before" "$after"
+}
+
+# check PHASE VARIANT LOG BEFORE AFTER: the build did what the phase means, or the figure lies.
+check() {
+  local phase=$1 v=$2 logfile=$3 before=$4 after=$5
+  case $phase/$v in
+    warm/*) [[ $before == "$after" ]] || log "warning: $v warm rebuild changed the image ($before -> $after)" ;;
+    change/*) [[ $before != "$after" ]] || die "$v: the code change did not change the image ($after)" ;;
+  esac
+  case $phase/$v in
+    warm/ours-* | change/ours-*)
+      grep -q 'Reusing cached dependencies' "$logfile" || die "$v $phase: dependencies were not reused (log: $logfile)" ;;
+    cold/ours-*)
+      grep -q 'Reusing cached dependencies' "$logfile" && die "$v cold: dependencies came from a cache (log: $logfile)" ;;
+    warm/docker-* | change/docker-*)
+      # The pip step must come from the layer cache: "Using cache" right after its RUN line.
+      grep -A1 'pip install' "$logfile" | grep -q 'Using cache' || die "$v $phase: pip ran again (log: $logfile)" ;;
+  esac
+  return 0
+}
+
+PACKS=() DOCKERS=()
+for v in "${VARIANTS[@]}"; do
+  if [[ $v == docker-* ]]; then DOCKERS+=("$v"); else PACKS+=("$v"); fi
+done
+for round in $(seq "$ROUNDS"); do
+  log "round $round: fresh app copies, no previous images, no caches"
+  fresh_app http >/dev/null
+  fresh_app pdf >/dev/null
+  for v in "${PACKS[@]}"; do pack_forget "${IMAGE[$v]}:latest"; done
+  for phase in cold warm change; do
+    if [[ $phase == change ]]; then
+      change_code http "$round"
+      change_code pdf "$round"
+    fi
+    for v in "${PACKS[@]}"; do build "$round" "$phase" "$v"; done
+  done
+  # The Dockerfile builds one app at a time: the legacy builder resumes a cache chain from the
+  # newest image matching a step, and both apps share their first steps (FROM, LABEL, USER,
+  # RUN venv); a --no-cache build of one app between another's builds would make the
+  # other's next build continue on the new chain and miss its own pip layer, which a user
+  # with one function never sees.
+  for v in "${DOCKERS[@]}"; do
+    fresh_app "${APP[$v]}" >/dev/null
+    build "$round" cold "$v"
+    build "$round" warm "$v"
+    change_code "${APP[$v]}" "$round"
+    build "$round" change "$v"
+  done
+done
+
+# --- what was measured ---------------------------------------------------------------------
+{
+  echo "Stack: $BUILD_IMAGE ($(image_id "$BUILD_IMAGE")) and $RUN_IMAGE ($(image_id "$RUN_IMAGE")), the rootfs of kn-fn/{build,run}; builders $BUILDER and $NOOP_BUILDER made by kn-fn-builder from bench/lib/common.sh configs; buildpack kn-fn/python-function 0.1.0, .cnb sha256 $BUILDPACK_DIGEST"
+  echo "pack --timestamps build IMAGE --builder BUILDER --trust-builder --pull-policy never --volume HOST_CA:/etc/ssl/certs/kn-fn-bench-host-ca.crt:ro --volume PIP_CONF:/etc/pip.conf:ro --path APP --cache 'type=build;format=volume;name=V.build' --cache 'type=launch;format=volume;name=V.launch' (the apps' project.toml sets PYTHON_HANDLER, so pack re-saves the builder as an ephemeral image on every build, no-op included; the volumes make pip trust the host's CAs, see pip_trusts_host_cas in bench/lib/common.sh)"
+  echo "docker build [--no-cache] -f bench/build/dockerfile/Dockerfile --build-arg BUILD_IMAGE=$PIP_BUILD_IMAGE --build-arg RUN_IMAGE=$RUN_IMAGE -t IMAGE APP (legacy builder; $PIP_BUILD_IMAGE = $BUILD_IMAGE + the host's CA bundle and an /etc/pip.conf naming it, for the deps stage only)"
+  if [[ -n $(docker images -q "${IMAGE[docker-pdf]}:latest" 2>/dev/null) ]]; then
+    echo "Dockerfile image (pdf) has: $(docker run --rm --entrypoint /opt/venv/bin/python "${IMAGE[docker-pdf]}:latest" -m pip freeze 2>/dev/null | tr '\n' ' ')"
+  fi
+} >"$OUT/details.txt"
+cp "$HERE/spec.json" "$OUT/spec.json"
+"$PY" "$BENCH_LIB/summarize.py" "$OUT"
+log "logs: $OUT/logs"

@@ -18,7 +18,7 @@ from cloudevents.core.bindings import http as ce_http
 from cloudevents.core.v1.event import CloudEvent
 
 from harness.container import Function, Reply
-from harness.shell import REPO_ROOT, run
+from harness.shell import run
 
 JS_ROUNDTRIP = Path(__file__).resolve().parents[1] / "js" / "roundtrip.mjs"
 
@@ -81,5 +81,3 @@ def conformance_invoke(fn: Function, yaml_text: str, tmp_path: Path):
     events.write_text(yaml_text, encoding="utf-8")
     return run([conformance_tool(), "invoke", fn.url, "-f", events, "-v"], timeout=60)
 
-
-__all__ = ["REPO_ROOT", "conformance_invoke", "conformance_yaml", "event", "js_roundtrip", "send"]

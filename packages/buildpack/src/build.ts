@@ -11,7 +11,7 @@ import { DEPENDENCIES_LAYER, installDependencies, requirementLines, type Require
 import { writeFunctionLayer } from "./layers/function";
 import type { Logger } from "./log";
 import { errors, log as text } from "./messages";
-import { findPython, findWheelhouse, runCheck, type CheckResult, type PythonInfo, type Wheelhouse } from "./python";
+import { findPip, findPython, findWheelhouse, runCheck, type CheckResult, type Pip, type PythonInfo, type Wheelhouse } from "./python";
 
 export interface BuildContext {
   appDir: string;
@@ -29,6 +29,7 @@ export interface Analysis {
   target: FunctionTarget;
   python: PythonInfo;
   wheelhouse: Wheelhouse;
+  pip: Pip;
   signature: CheckResult;
   requirements: Requirements;
   pipEnv: Record<string, string>;
@@ -68,6 +69,7 @@ export async function analyse(ctx: BuildContext): Promise<Analysis> {
   const python = await findPython(ctx.runner);
   ctx.logger.info(text.python(python.version, python.executable));
   const wheelhouse = findWheelhouse(ctx.fs, ctx.buildpackDir);
+  const pip = findPip(ctx.fs, ctx.buildpackDir);
   // The invoker's own wheel is importable as a zip: its static check needs no dependencies.
   const argv = [python.executable, "-m", "kn_fn_invoker", "check", "--static", "--json", "--dir", ctx.appDir, "--handler", target.value];
   ctx.logger.command(argv);
@@ -77,7 +79,7 @@ export async function analyse(ctx: BuildContext): Promise<Analysis> {
   const ca = pipCaEnvironment(ctx.fs, ctx.platformDir, CA_BUNDLE_FILE);
   const files = ca.bindings.reduce((n, b) => n + b.files.length, 0);
   if (files > 0) ctx.logger.info(text.caBindings(ca.bindings.map((b) => b.name), files));
-  return { target, python, wheelhouse, signature, requirements, pipEnv: ca.env };
+  return { target, python, wheelhouse, pip, signature, requirements, pipEnv: ca.env };
 }
 
 export function readRequirements(ctx: Pick<BuildContext, "fs" | "appDir" | "logger">): Requirements {

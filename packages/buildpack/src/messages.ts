@@ -50,6 +50,8 @@ export const errors = {
     `Put only PEM certificates in the binding (besides its type file), or remove the file.`,
   wheelhouseBroken: (dir: string, detail: string) =>
     `[Error: buildpack incomplete] the runtime invoker's wheels are missing from ${dir} (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+  pipMissing: (dir: string, detail: string) =>
+    `[Error: buildpack incomplete] the pip the buildpack runs is missing from ${dir} (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
   checkUnreadable: (command: string, output: string) =>
     `[Error: function check failed] ${command} printed no result. Its output:\n${output}`,
   venvFailed: (output: string) =>
@@ -83,6 +85,7 @@ export const log = {
   requirementsFound: (count: number) => `Requirements: requirements.txt (${count} ${count === 1 ? "line" : "lines"})`,
   caBindings: (names: string[], files: number) =>
     `pip trusts ${files} extra CA certificate ${files === 1 ? "file" : "files"} from the ca-certificates ${names.length === 1 ? "binding" : "bindings"} ${names.join(", ")}`,
+  pip: (version: string) => `pip ${version} runs from the buildpack; the image gets no pip or setuptools`,
   cacheReused: "Reusing cached dependencies (requirements unchanged)",
   cacheRebuild: "Installing dependencies afresh because:",
   cacheReason: (reason: string) => `- ${reason}`,
@@ -100,6 +103,7 @@ export const reasons = {
   requirementsChanged: (from: string, to: string) => `requirements.txt changed (sha256 ${short(from)} -> ${short(to)})`,
   pythonChanged: (from: string, to: string) => `Python changed (${from} -> ${to})`,
   invokerChanged: (from: string, to: string) => `runtime invoker changed (${from} -> ${to})`,
+  pipChanged: (from: string, to: string) => `pip changed (${from} -> ${to})`,
   archChanged: (from: string, to: string) => `architecture changed (${from} -> ${to})`,
 };
 

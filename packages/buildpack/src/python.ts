@@ -7,6 +7,7 @@ import { errors } from "./messages";
 
 export const MINIMUM_PYTHON = "3.11";
 const INVOKER_WHEEL = /^kn_fn_invoker-([^-]+)-py3-none-any\.whl$/;
+const PIP_DIST_INFO = /^pip-([^-]+)\.dist-info$/;
 
 export interface PythonInfo {
   version: string;
@@ -63,6 +64,28 @@ export function findWheelhouse(fs: FileSystem, buildpackDir: string): Wheelhouse
   const constraints = path.join(dir, "constraints.txt");
   if (fs.kind(constraints) !== "file") throw new BuildpackError("wheelhouse-broken", errors.wheelhouseBroken(dir, "no constraints.txt"));
   return { dir, invokerWheel: path.join(dir, wheel), invokerVersion: (INVOKER_WHEEL.exec(wheel) as RegExpExecArray)[1] as string, constraints };
+}
+
+/**
+ * The pip the buildpack runs: an unpacked, pinned pip wheel inside the buildpack, put on
+ * PYTHONPATH for the install step only. The virtualenv is made --without-pip, so neither pip
+ * nor setuptools ends up in the image (they were two thirds of a template's venv).
+ */
+export interface Pip {
+  /** The directory that holds the `pip` package: PYTHONPATH for `python -m pip`. */
+  path: string;
+  version: string;
+}
+
+export function findPip(fs: FileSystem, buildpackDir: string): Pip {
+  const dir = path.join(buildpackDir, "pip");
+  if (fs.kind(dir) !== "dir") throw new BuildpackError("wheelhouse-broken", errors.pipMissing(dir, "no such directory"));
+  const versions = fs.readdir(dir).map((name) => PIP_DIST_INFO.exec(name)?.[1]).filter((v): v is string => v !== undefined);
+  const [version] = versions;
+  if (version === undefined || versions.length !== 1 || fs.kind(path.join(dir, "pip", "__main__.py")) !== "file") {
+    throw new BuildpackError("wheelhouse-broken", errors.pipMissing(dir, `${versions.length} pip dist-info directories`));
+  }
+  return { path: dir, version };
 }
 
 export interface CheckResult {

@@ -9,17 +9,18 @@ import { BuildpackError } from "../errors";
 import type { FileSystem, Runner } from "../io";
 import type { Logger } from "../log";
 import { errors, log as text, reasons } from "../messages";
-import type { PythonInfo, Wheelhouse } from "../python";
+import type { Pip, PythonInfo, Wheelhouse } from "../python";
 
 export const DEPENDENCIES_LAYER = "dependencies";
 /** Bump when the layer's contents change shape, so old caches are not reused. */
-export const LAYER_FORMAT = "1";
+export const LAYER_FORMAT = "2"; // 2: venv --without-pip (1 had pip and setuptools)
 
 export type CacheKey = {
   format: string;
   requirements_sha256: string;
   python_version: string;
   invoker_version: string;
+  pip_version: string;
   arch: string;
 };
 
@@ -42,12 +43,13 @@ export function requirementsSha256(content: string): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-export function cacheKey(requirements: Requirements, python: PythonInfo, wheelhouse: Wheelhouse, arch: string): CacheKey {
+export function cacheKey(requirements: Requirements, python: PythonInfo, wheelhouse: Wheelhouse, pip: Pip, arch: string): CacheKey {
   return {
     format: LAYER_FORMAT,
     requirements_sha256: requirementsSha256(requirements.content),
     python_version: python.version,
     invoker_version: wheelhouse.invokerVersion,
+    pip_version: pip.version,
     arch,
   };
 }
@@ -65,6 +67,7 @@ export function cacheInvalidationReasons(cached: LayerMetadata | undefined, want
   if (was("invoker_version") !== wanted.invoker_version) {
     found.push(reasons.invokerChanged(was("invoker_version") || "none", wanted.invoker_version));
   }
+  if (was("pip_version") !== wanted.pip_version) found.push(reasons.pipChanged(was("pip_version") || "none", wanted.pip_version));
   if (was("arch") !== wanted.arch) found.push(reasons.archChanged(was("arch") || "none", wanted.arch));
   return found;
 }
@@ -76,6 +79,7 @@ export interface DependenciesContext {
   logger: Logger;
   python: PythonInfo;
   wheelhouse: Wheelhouse;
+  pip: Pip;
   requirements: Requirements;
   arch: string;
   /** Added to pip's environment (PIP_CERT from a ca-certificates binding); not in the cache key. */
@@ -90,9 +94,14 @@ export interface Venv {
 
 const QUIET_PYTHON = { PYTHONDONTWRITEBYTECODE: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INPUT: "1" };
 
-async function step(ctx: DependenciesContext, argv: string[], fail: (output: string) => BuildpackError): Promise<void> {
+async function step(
+  ctx: DependenciesContext,
+  argv: string[],
+  fail: (output: string) => BuildpackError,
+  env: Record<string, string> = {},
+): Promise<void> {
   ctx.logger.command(argv);
-  const result = await ctx.runner.run(argv, { env: { ...QUIET_PYTHON, ...ctx.pipEnv }, cwd: ctx.layersDir });
+  const result = await ctx.runner.run(argv, { env: { ...QUIET_PYTHON, ...env }, cwd: ctx.layersDir });
   ctx.logger.output(result.output);
   if (result.code !== 0) throw fail(result.output.trim());
 }
@@ -114,7 +123,7 @@ export async function installDependencies(ctx: DependenciesContext): Promise<Ven
   const layer = layerDir(ctx.layersDir, DEPENDENCIES_LAYER);
   const venv = path.join(layer, "venv");
   const venvPython = path.join(venv, "bin", "python");
-  const wanted = cacheKey(ctx.requirements, ctx.python, ctx.wheelhouse, ctx.arch);
+  const wanted = cacheKey(ctx.requirements, ctx.python, ctx.wheelhouse, ctx.pip, ctx.arch);
   const cached = readLayerMetadata(ctx.fs, ctx.layersDir, DEPENDENCIES_LAYER);
   let found = cacheInvalidationReasons(cached, wanted);
   if (found.length === 0 && ctx.fs.kind(venvPython) === undefined) found = [reasons.noVenv];
@@ -130,8 +139,16 @@ export async function installDependencies(ctx: DependenciesContext): Promise<Ven
     ctx.fs.remove(layer);
     ctx.fs.mkdirp(layer);
     try {
-      await step(ctx, [ctx.python.executable, "-m", "venv", venv], (o) => new BuildpackError("venv-failed", errors.venvFailed(o)));
-      await step(ctx, pipInstallArgs(venvPython, ctx.wheelhouse, ctx.requirements), (o) => new BuildpackError("pip-failed", errors.pipFailed(o)));
+      await step(ctx, [ctx.python.executable, "-m", "venv", "--without-pip", venv], (o) => new BuildpackError("venv-failed", errors.venvFailed(o)));
+      ctx.logger.info(text.pip(ctx.pip.version));
+      // The venv's python with the buildpack's pip on PYTHONPATH installs into the venv
+      // (sys.prefix); pip's own build-isolation subprocesses find pip by its location.
+      await step(
+        ctx,
+        pipInstallArgs(venvPython, ctx.wheelhouse, ctx.requirements),
+        (o) => new BuildpackError("pip-failed", errors.pipFailed(o)),
+        { ...ctx.pipEnv, PYTHONPATH: ctx.pip.path },
+      );
       // Hash-based pycs: the same bytes every build, and no stat of the source at import.
       await step(
         ctx,

@@ -41,7 +41,7 @@ const layer = (w: Workspace, ...parts: string[]) => path.join(w.layers, BUILDPAC
 function expectBuilt(w: Workspace, handler: string) {
   const deps = readToml(layer(w, "dependencies.toml"));
   expect(deps["types"]).toEqual({ launch: true, build: false, cache: true });
-  expect(Object.keys(deps["metadata"] as object).sort()).toEqual(["arch", "format", "invoker_version", "python_version", "requirements_sha256"]);
+  expect(Object.keys(deps["metadata"] as object).sort()).toEqual(["arch", "format", "invoker_version", "pip_version", "python_version", "requirements_sha256"]);
   expect(readToml(layer(w, "function.toml"))["types"]).toEqual({ launch: true, build: false, cache: false });
   expect(fs.readFileSync(layer(w, "function", "env.launch", "PYTHON_HANDLER.override"), "utf8")).toBe(handler);
   const venvPython = layer(w, "dependencies", "venv", "bin", "python");
@@ -51,6 +51,10 @@ function expectBuilt(w: Workspace, handler: string) {
   const sbom = JSON.parse(fs.readFileSync(layer(w, "dependencies.sbom.cdx.json"), "utf8"));
   const names = sbom.components.map((c: { name: string; version: string }) => `${c.name.toLowerCase()}==${c.version}`);
   expect(names).toEqual(expect.arrayContaining(["flask==3.1.3", "kn-fn-invoker==0.1.0", "gunicorn==27.0.1", "werkzeug==3.1.9"]));
+  // pip runs from the buildpack: neither it nor setuptools is in the image.
+  expect(names.filter((n: string) => /^(pip|setuptools)==/.test(n))).toEqual([]);
+  const sitePackages = layer(w, "dependencies", "venv", "lib", "python3.11", "site-packages");
+  expect(fs.readdirSync(sitePackages).filter((n) => /^(pip|setuptools|_distutils_hack)\b/.test(n))).toEqual([]);
   // The lifecycle's own record for the exporter and launcher.
   const recorded = readToml(path.join(w.layers, "config", "metadata.toml")) as { processes?: Array<Record<string, unknown>>; "buildpack-default-process-type"?: string };
   expect(recorded["buildpack-default-process-type"]).toBe("web");
@@ -76,6 +80,7 @@ describe("the packaged buildpack", () => {
     const wheels = fs.readdirSync(path.join(dir, "wheelhouse"));
     expect(wheels).toEqual(expect.arrayContaining(["constraints.txt", "kn_fn_invoker-0.1.0-py3-none-any.whl"]));
     expect(fs.readFileSync(path.join(dir, "wheelhouse", "constraints.txt"), "utf8")).toContain("flask==3.1.3\n");
+    expect(fs.readdirSync(path.join(dir, "pip"))).toEqual(["pip", `pip-${(descriptor["metadata"] as Record<string, string>)["pip-version"]}.dist-info`]);
     expect(fs.statSync(path.join(dir, "buildpack.toml")).mtime.toISOString()).toBe("1980-01-01T00:00:01.000Z");
   });
 });

@@ -3,7 +3,7 @@ import { build } from "../../src/build";
 import { BuildpackError } from "../../src/errors";
 import { renderLayerToml } from "../../src/cnb/layer";
 import { requirementsSha256 } from "../../src/layers/dependencies";
-import { APP, BUILDPACK, LAYERS, okCheck, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
+import { APP, BUILDPACK, LAYERS, okCheck, PIP, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
 
 async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
   const w = world(options);
@@ -26,7 +26,8 @@ const FRESH_LOG = `[Analysing the function]
 [Installing dependencies]
   Installing dependencies afresh because:
   - no cached dependencies layer
-  $ /usr/bin/python3 -m venv ${VENV}
+  $ /usr/bin/python3 -m venv --without-pip ${VENV}
+  pip 26.3 runs from the buildpack; the image gets no pip or setuptools
   $ ${VENV_PYTHON} -m pip install --no-compile --no-index --find-links ${WHEELHOUSE} --constraint ${WHEELHOUSE}/constraints.txt kn-fn-invoker==0.1.0
       Successfully installed flask-3.1.3 kn-fn-invoker-0.1.0
   $ ${VENV_PYTHON} -m compileall -q -f -j 0 --invalidation-mode unchecked-hash ${VENV}/lib
@@ -60,7 +61,7 @@ describe("build", () => {
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toBe(
       renderLayerToml({
         types: { launch: true, build: false, cache: true },
-        metadata: { arch: "amd64", format: "1", invoker_version: "0.1.0", python_version: "3.11.2", requirements_sha256: requirementsSha256("") },
+        metadata: { arch: "amd64", format: "2", invoker_version: "0.1.0", pip_version: "26.3", python_version: "3.11.2", requirements_sha256: requirementsSha256("") },
       }),
     );
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toContain("[types]\nlaunch = true\nbuild = false\ncache = true\n");
@@ -80,7 +81,7 @@ describe("build", () => {
       ],
     });
     const sbom = JSON.parse(w.fs.text(`${LAYERS}/dependencies.sbom.cdx.json`));
-    expect(sbom.components.map((c: { purl: string }) => c.purl)).toEqual(["pkg:pypi/flask@3.1.3", "pkg:pypi/kn-fn-invoker@0.1.0", "pkg:pypi/pip@23.0.1"]);
+    expect(sbom.components.map((c: { purl: string }) => c.purl)).toEqual(["pkg:pypi/flask@3.1.3", "pkg:pypi/kn-fn-invoker@0.1.0", "pkg:pypi/werkzeug@3.1.9"]);
   });
 
   it("reuses the cache on a second build, rewriting the tomls (restored ones have no [types])", async () => {
@@ -164,6 +165,28 @@ describe("build", () => {
     const check = w.runner.calls.find((c) => c.argv.includes("--static"));
     expect(check?.options.env).toEqual({ PYTHONDONTWRITEBYTECODE: "1", PYTHONPATH: `${WHEELHOUSE}/kn_fn_invoker-0.1.0-py3-none-any.whl` });
     expect(check?.options.cwd).toBe(APP);
+  });
+
+  it("makes the venv without pip and runs the buildpack's pip from PYTHONPATH, for the install only", async () => {
+    const w = world();
+    await build(w.ctx);
+    const venv = w.runner.calls.find((c) => c.argv.includes("venv"));
+    expect(venv?.argv).toEqual(["/usr/bin/python3", "-m", "venv", "--without-pip", VENV]);
+    const pip = w.runner.calls.find((c) => c.argv.includes("pip"));
+    expect(pip?.options.env?.PYTHONPATH).toBe(PIP);
+    const others = w.runner.calls.filter((c) => c !== pip && c.options.env?.PYTHONPATH === PIP);
+    expect(others).toEqual([]);
+  });
+
+  it("reinstalls when the buildpack's pip changes", async () => {
+    const w = world();
+    await build(w.ctx);
+    w.fs.remove(`${PIP}/pip-26.3.dist-info`);
+    w.fs.writeFile(`${PIP}/pip-26.4.dist-info/METADATA`, "Name: pip\n");
+    const again = world();
+    again.ctx.fs = w.fs;
+    await build(again.ctx);
+    expect(again.log.text()).toContain("  Installing dependencies afresh because:\n  - pip changed (26.3 -> 26.4)\n");
   });
 
   it("imports from source for the check: no pyc read from, or written to, the app dir", async () => {
@@ -277,6 +300,14 @@ describe("build failures", () => {
     const d = world();
     d.fs.remove(WHEELHOUSE);
     await expect(build(d.ctx)).rejects.toThrow("(no such directory)");
+    const e = world();
+    e.fs.remove(PIP);
+    await expect(build(e.ctx)).rejects.toThrow(
+      `[Error: buildpack incomplete] the pip the buildpack runs is missing from ${PIP} (no such directory). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+    );
+    const f = world();
+    f.fs.writeFile(`${PIP}/pip-26.4.dist-info/METADATA`, "Name: pip\n");
+    await expect(build(f.ctx)).rejects.toThrow(`missing from ${PIP} (2 pip dist-info directories)`);
     expect(BUILDPACK).toBeTruthy();
   });
 

@@ -5,6 +5,7 @@ const key: CacheKey = {
   requirements_sha256: requirementsSha256("requests==2.32.3\n"),
   python_version: "3.11.2",
   invoker_version: "0.1.0",
+  pip_version: "26.3",
   arch: "amd64",
 };
 
@@ -16,21 +17,23 @@ describe("cacheInvalidationReasons", () => {
     expect(cacheInvalidationReasons(undefined, key)).toEqual(["no cached dependencies layer"]);
   });
   it("returns every reason, in order", () => {
-    const old = { format: "0", requirements_sha256: requirementsSha256(""), python_version: "3.11.1", invoker_version: "0.0.9", arch: "arm64" };
+    const old = { format: "0", requirements_sha256: requirementsSha256(""), python_version: "3.11.1", invoker_version: "0.0.9", pip_version: "23.0.1", arch: "arm64" };
     expect(cacheInvalidationReasons(old, key)).toEqual([
-      "the layer format changed (0 -> 1)",
+      "the layer format changed (0 -> 2)",
       `requirements.txt changed (sha256 ${requirementsSha256("").slice(0, 12)} -> ${key.requirements_sha256.slice(0, 12)})`,
       "Python changed (3.11.1 -> 3.11.2)",
       "runtime invoker changed (0.0.9 -> 0.1.0)",
+      "pip changed (23.0.1 -> 26.3)",
       "architecture changed (arm64 -> amd64)",
     ]);
   });
   it("treats missing metadata keys as changes", () => {
     expect(cacheInvalidationReasons({}, key)).toEqual([
-      "the layer format changed (none -> 1)",
+      "the layer format changed (none -> 2)",
       `requirements.txt changed (sha256 (none) -> ${key.requirements_sha256.slice(0, 12)})`,
       "Python changed (none -> 3.11.2)",
       "runtime invoker changed (none -> 0.1.0)",
+      "pip changed (none -> 26.3)",
       "architecture changed (none -> amd64)",
     ]);
   });

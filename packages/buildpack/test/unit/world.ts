@@ -10,6 +10,7 @@ export const LAYERS = "/layers/kn-fn_python-function";
 export const PLATFORM = "/platform";
 export const BUILDPACK = "/cnb/buildpacks/kn-fn_python-function/0.1.0";
 export const WHEELHOUSE = `${BUILDPACK}/wheelhouse`;
+export const PIP = `${BUILDPACK}/pip`;
 export const VENV = `${LAYERS}/dependencies/venv`;
 export const VENV_PYTHON = `${VENV}/bin/python`;
 
@@ -39,6 +40,8 @@ export function world(options: WorldOptions = {}) {
   fs.writeFile(`${WHEELHOUSE}/kn_fn_invoker-0.1.0-py3-none-any.whl`, "zip");
   fs.writeFile(`${WHEELHOUSE}/flask-3.1.3-py3-none-any.whl`, "zip");
   fs.writeFile(`${WHEELHOUSE}/constraints.txt`, "flask==3.1.3\n");
+  fs.writeFile(`${PIP}/pip/__main__.py`, "");
+  fs.writeFile(`${PIP}/pip-26.3.dist-info/METADATA`, "Name: pip\n");
   for (const [name, content] of Object.entries(options.files ?? { "handler.py": "def handler(req):\n    return 'hi'\n" })) {
     fs.writeFile(path.join(APP, name), content);
   }
@@ -69,7 +72,7 @@ export function world(options: WorldOptions = {}) {
       const d = options.distributions ?? [
         { name: "Flask", version: "3.1.3" },
         { name: "kn-fn-invoker", version: "0.1.0" },
-        { name: "pip", version: "23.0.1" },
+        { name: "Werkzeug", version: "3.1.9" },
       ];
       return d === "fail" ? { code: 1, output: "Traceback: boom" } : json(d);
     },

@@ -219,51 +219,18 @@ sanity() { # case server: one request as wrk will send it, and the worker class
   log "$case/$server on :${PORT[$server]} ($worker) answers '$reply'"
 }
 
-WRK_PID=
-run_wrk() { # case server seconds outfile
-  # In the background, so that a signal to this script is handled at once, not after wrk.
-  BENCH_CASE=$1 "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$3"s --latency -s "$HERE/wrk.lua" \
-    "http://127.0.0.1:${PORT[$2]}/" >"$4" 2>&1 </dev/null &
-  WRK_PID=$!
-  wait "$WRK_PID" || { cat "$4" >&2; die "wrk failed against $2"; }
-  WRK_PID=
-}
+# shellcheck source=../lib/rounds.sh
+source "$HERE/../lib/rounds.sh"
+RAW_DIR=$OUT
+server_url() { echo "http://127.0.0.1:${PORT[$1]}/"; }
+server_pid() { echo "${SERVER_PID[$1]}"; }
 
 for case in $CASES; do
   [[ -d $HERE/functions/$case ]] || die "unknown case $case"
   for server in "${SERVERS[@]}"; do start_server "$case" "$server"; done
   for server in "${SERVERS[@]}"; do wait_ready "$case" "$server"; done
   for server in "${SERVERS[@]}"; do sanity "$case" "$server"; done
-  for round in $(seq "$ROUNDS"); do
-    for try in $(seq "$ROUND_TRIES"); do
-      : >"$OUT/round.jsonl"
-      clean=1
-      for server in "${SERVERS[@]}"; do
-        raw=$OUT/$case-$server-r$round.txt
-        run_wrk "$case" "$server" "$WARMUP" "$OUT/$case-$server-r$round-warmup.txt"
-        cpu='"foreign_share":null'
-        [[ -n $SAMPLE_CPU ]] && before=$("$PY" "$HERE/cpu_sample.py" "$SAMPLE_CPU" "${SERVER_PID[$server]}")
-        run_wrk "$case" "$server" "$DURATION" "$raw"
-        if [[ -n $SAMPLE_CPU ]]; then
-          cpu=$("$PY" "$HERE/cpu_sample.py" "$SAMPLE_CPU" "${SERVER_PID[$server]}" --since "$before")
-          cpu=${cpu#\{}; cpu=${cpu%\}}
-          "$PY" -c 'import json, sys; sys.exit(json.loads("{" + sys.argv[1] + "}")["foreign_share"] > float(sys.argv[2]))' "$cpu" "$MAX_FOREIGN" || clean=0
-        fi
-        result=$(sed -n 's/^BENCH_RESULT {//p' "$raw")
-        [[ -n $result ]] || die "no result in $raw"
-        echo "{\"case\":\"$case\",\"round\":$round,\"try\":$try,\"server\":\"$server\",$cpu,$result" >>"$OUT/round.jsonl"
-        log "$case round $round try $try $server: $(grep -E '^Requests/sec' "$raw" | tr -s ' ') ($cpu)"
-        if grep -qE 'Non-2xx|Socket errors' "$raw"; then log "warning: $(grep -E 'Non-2xx|Socket errors' "$raw")"; fi
-      done
-      if ((clean)) || ((try == ROUND_TRIES)); then
-        ((clean)) || log "round $round: other processes took more than $MAX_FOREIGN of the server core in every try; keeping the last"
-        cat "$OUT/round.jsonl" >>"$OUT/results.jsonl"
-        break
-      fi
-      log "round $round: other processes took more than $MAX_FOREIGN of the server core; running the round again"
-      cat "$OUT/round.jsonl" >>"$OUT/rejected.jsonl"
-    done
-  done
+  run_rounds "$case"
   stop_servers
 done
 

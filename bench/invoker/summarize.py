@@ -129,19 +129,30 @@ def main(out: Path) -> int:
             )
         lines.append("")
         for name, (num, den) in RATIOS.items():
-            ratios = [rates[num] / rates[den] for rates in by_round.values() if num in rates and den in rates]
-            if not ratios:
-                continue
-            median = statistics.median(ratios)
-            line = f"- throughput {name}: **{median:.3f}** ({min(ratios):.3f}-{max(ratios):.3f})"
-            if name in TARGETS:
-                verdict = "met" if median >= TARGETS[name] else "MISSED"
-                if verdict == "MISSED":
-                    misses.append(f"{case} {name}")
-                line += f"; target >= {TARGETS[name]:.2f}: {verdict}"
-            lines.append(line)
+            line = ratio_line(case, name, by_round, num, den, misses)
+            if line is not None:
+                lines.append(line)
         lines.append("")
+    return write_results(out, lines, misses)
 
+
+def ratio_line(case: str, name: str, by_round: dict[int, dict[str, float]], num: str, den: str, misses: list[str]) -> str | None:
+    """`- throughput a/b: **median** (min-max); target ...`, from the per-round ratios; None
+    when no round has both servers. A missed target is added to `misses`."""
+    ratios = [rates[num] / rates[den] for rates in by_round.values() if num in rates and den in rates]
+    if not ratios:
+        return None
+    median = statistics.median(ratios)
+    line = f"- throughput {name}: **{median:.3f}** ({min(ratios):.3f}-{max(ratios):.3f})"
+    if name in TARGETS:
+        verdict = "met" if median >= TARGETS[name] else "MISSED"
+        if verdict == "MISSED":
+            misses.append(f"{case} {name}")
+        line += f"; target >= {TARGETS[name]:.2f}: {verdict}"
+    return line
+
+
+def write_results(out: Path, lines: list[str], misses: list[str]) -> int:
     markdown = "\n".join(lines)
     (out / "results.md").write_text(markdown + "\n")
     print("\n" + markdown)

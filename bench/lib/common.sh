@@ -185,19 +185,23 @@ bench_builders() {
 # template's requirements.txt, retries for two minutes. As e2e/tests/samples/conftest.py does,
 # give pip the host's CA bundle (which holds the standard CAs as well; nothing changes where
 # there is no such proxy):
-#   pack:   PACK_PIP_ARGS mounts the bundle and an /etc/pip.conf naming it into the build container
-#   docker: PIP_BUILD_IMAGE = the build image + the same two files, the Dockerfiles' deps
-#           stage (the run image and so the app image are untouched)
+#   pack:   PACK_PIP_ARGS binds it as the buildpack's ca-certificates binding (as a user
+#           behind such a proxy does; e2e/harness/bindings.py)
+#   docker: PIP_BUILD_IMAGE = the build image + the bundle and an /etc/pip.conf naming it, for
+#           the Dockerfiles' deps stage (docker build has no bindings; the run image and so
+#           the app image are untouched)
 HOST_CA_BUNDLE=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
 PIP_BUILD_IMAGE=kn-fn-bench/build-pip:$STACK_TAG
 PACK_PIP_ARGS=()
 pip_trusts_host_cas() {
   [[ -f $HOST_CA_BUNDLE ]] || die "$HOST_CA_BUNDLE is missing: set SSL_CERT_FILE to the host's CA bundle"
-  local dir=$OUT/inputs/pip user
-  mkdir -p "$dir"
+  local dir=$OUT/inputs/pip binding=$OUT/inputs/bindings/ca-certificates user
+  mkdir -p "$dir" "$binding"
+  echo ca-certificates >"$binding/type"
+  cp "$HOST_CA_BUNDLE" "$binding/host-ca-bundle.pem"
+  PACK_PIP_ARGS=(--volume "$binding:/platform/bindings/ca-certificates:ro")
   cp "$HOST_CA_BUNDLE" "$dir/host-ca.crt"
   printf '[global]\ncert = /etc/ssl/certs/kn-fn-bench-host-ca.crt\n' >"$dir/pip.conf"
-  PACK_PIP_ARGS=(--volume "$dir/host-ca.crt:/etc/ssl/certs/kn-fn-bench-host-ca.crt:ro" --volume "$dir/pip.conf:/etc/pip.conf:ro")
   user=$(docker image inspect --format '{{.Config.User}}' "$BUILD_IMAGE")
   printf '%s\n' "FROM $BUILD_IMAGE" "USER root" "COPY host-ca.crt /etc/ssl/certs/kn-fn-bench-host-ca.crt" \
     "COPY pip.conf /etc/pip.conf" "USER $user" >"$dir/Dockerfile"

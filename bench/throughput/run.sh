@@ -3,14 +3,15 @@
 # with each server in its container, on the same run image.
 #
 #   (a) invoker  the app images pack builds with kn-fn/builder:latest:
-#                kn-fn-bench/tp-invoker (templates/python/http) and
+#                kn-fn-bench/tp-invoker (functions/http: returns "hello", as bench/invoker) and
 #                kn-fn-bench/tp-invoker-cloudevent (functions/cloudevent: returns None -> 202)
 #   (b) flask    kn-fn-bench/tp-flask (baseline.Dockerfile): bench/invoker/baseline.py in a venv
 #                holding the invoker and its pins from the buildpack's wheelhouse (offline), so
 #                it runs with the invoker's own gunicorn_options and worker class
 #   (c) ff       kn-fn-bench/tp-ff-{http,cloudevent} (ff.Dockerfile): functions-framework 3.10.2
 #                with the invoker's flask/werkzeug/gunicorn pins, serving the same HTTP function
-#                (the template's handler.py) and functions/ff-cloudevent
+#                (functions/http, so all three run the same body) and
+#                functions/ff-cloudevent
 #
 # Every image is FROM kn-fn/run:0.1.0 (the Dockerfiles' deps stages FROM kn-fn/build:0.1.0).
 # For each case (http: GET /; cloudevent: binary-mode POST, bench/invoker/wrk.lua) the three
@@ -77,7 +78,7 @@ WHEELHOUSE=$ROOT/packages/buildpack/dist/buildpack/wheelhouse
 HOST_CA_BUNDLE=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
 PREFIX=kn-fn-bench/tp
 # The function (a) serves in each case: pack builds it, and venv mounts it.
-declare -A INVOKER_APP=([http]=$ROOT/templates/python/http [cloudevent]=$HERE/functions/cloudevent)
+declare -A INVOKER_APP=([http]=$HERE/functions/http [cloudevent]=$HERE/functions/cloudevent)
 # image_for CASE SERVER
 image_for() {
   case $2 in
@@ -169,7 +170,7 @@ build_images() {
   # (c) functions-framework; the flask stack pinned to the invoker's versions.
   pins=$(grep -E '^(flask|werkzeug|gunicorn)==' "$WHEELHOUSE/constraints.txt" | tr '\n' ' ')
   [[ $(wc -w <<<"$pins") == 3 ]] || die "$WHEELHOUSE/constraints.txt does not pin flask, werkzeug and gunicorn (found: $pins)"
-  declare -A app=([http]=$ROOT/templates/python/http [cloudevent]=$HERE/functions/ff-cloudevent)
+  declare -A app=([http]=$HERE/functions/http [cloudevent]=$HERE/functions/ff-cloudevent)
   for case in $CASES; do
     no_requirements "${app[$case]}"
     mkdir -p "$ctx/ff-$case/ca"
@@ -281,9 +282,8 @@ sanity() {
   local case=$1 server=$2 name=${CONTAINER[$2]} reply want url worker
   for url in "${URL[$server]}" "http://${PUBLISHED[$server]}/"; do
     if [[ $case == http ]]; then
-      # The template's handler answers "Hello, world!"; baseline.py inlines bench/invoker's "hello".
-      want="Hello, world! 200"
-      [[ $server == flask ]] && want="hello 200"
+      # All three run bench/invoker's HTTP body (baseline.py inlines it).
+      want="hello 200"
       reply=$(curl -s -w ' %{http_code}' "$url")
       [[ $reply == "$want" ]] || die "$server answered '$reply' to GET $url (want '$want')"
     else
@@ -315,58 +315,33 @@ children_cpu() {
   CHILDREN_CPU=$(awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } printf "%.3f", n }' "$OUT/times.txt")
 }
 
-run_wrk() { # CASE SERVER SECONDS OUTFILE
-  # In the background, so that a signal to this script is handled at once, not after wrk.
-  BENCH_CASE=$1 "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$3"s --latency -s "$INVOKER_BENCH/wrk.lua" \
-    "${URL[$2]}" >"$4" 2>&1 </dev/null &
-  WRK_PID=$!
-  wait "$WRK_PID" || { cat "$4" >&2; die "wrk failed against $2"; }
-  WRK_PID=
+# The wrk core's busy time not spent in wrk, as a share of the wall time (hooks of run_rounds).
+wrk_share_begin() {
+  [[ -n $WRK_SAMPLE_CPU ]] || return 0
+  WRK_BEFORE=$("$PY" "$CPU_SAMPLE" "$WRK_SAMPLE_CPU" -1)
+  children_cpu
+  WRK_CPU0=$CHILDREN_CPU
 }
+wrk_share_end() {
+  [[ -n $WRK_SAMPLE_CPU ]] || return 0
+  local share
+  children_cpu
+  share=$("$PY" -c 'import json, sys; b, a = (json.loads(v) for v in sys.argv[1:3]); wrk = float(sys.argv[4]) - float(sys.argv[3]); print(round(max(0.0, (a["busy"] - b["busy"] - wrk) / (a["t"] - b["t"])), 3))' \
+    "$WRK_BEFORE" "$("$PY" "$CPU_SAMPLE" "$WRK_SAMPLE_CPU" -1)" "$WRK_CPU0" "$CHILDREN_CPU")
+  EXTRA_FIELDS="\"wrk_foreign_share\":$share,"
+}
+
+# shellcheck source=../lib/rounds.sh
+source "$ROOT/bench/lib/rounds.sh"
+RAW_DIR=$OUT/logs
+server_url() { echo "${URL[$1]}"; }
+server_pid() { echo "${HOST_PID[$1]}"; }
 
 for case in $CASES; do
   for server in "${SERVERS[@]}"; do start_container "$case" "$server"; done
   for server in "${SERVERS[@]}"; do wait_ready "$case" "$server"; done
   for server in "${SERVERS[@]}"; do sanity "$case" "$server"; done
-  for round in $(seq "$ROUNDS"); do
-    for try in $(seq "$ROUND_TRIES"); do
-      : >"$OUT/round.jsonl"
-      clean=1
-      for server in "${SERVERS[@]}"; do
-        raw=$OUT/logs/$case-$server-r$round.txt
-        run_wrk "$case" "$server" "$WARMUP" "$OUT/logs/$case-$server-r$round-warmup.txt"
-        cpu='"foreign_share":null'
-        [[ -n $SAMPLE_CPU ]] && before=$("$PY" "$INVOKER_BENCH/cpu_sample.py" "$SAMPLE_CPU" "${HOST_PID[$server]}")
-        [[ -n $WRK_SAMPLE_CPU ]] && wrk_before=$("$PY" "$INVOKER_BENCH/cpu_sample.py" "$WRK_SAMPLE_CPU" -1) && children_cpu
-        wrk_cpu0=$CHILDREN_CPU
-        run_wrk "$case" "$server" "$DURATION" "$raw"
-        if [[ -n $WRK_SAMPLE_CPU ]]; then
-          children_cpu
-          # The wrk core's busy time not spent in wrk, as a share of the wall time.
-          wrk_share=$("$PY" -c 'import json, sys; b, a = (json.loads(v) for v in sys.argv[1:3]); wrk = float(sys.argv[4]) - float(sys.argv[3]); print(round(max(0.0, (a["busy"] - b["busy"] - wrk) / (a["t"] - b["t"])), 3))' \
-            "$wrk_before" "$("$PY" "$INVOKER_BENCH/cpu_sample.py" "$WRK_SAMPLE_CPU" -1)" "$wrk_cpu0" "$CHILDREN_CPU")
-          cpu_wrk="\"wrk_foreign_share\":$wrk_share,"
-        fi
-        if [[ -n $SAMPLE_CPU ]]; then
-          cpu=$("$PY" "$INVOKER_BENCH/cpu_sample.py" "$SAMPLE_CPU" "${HOST_PID[$server]}" --since "$before")
-          cpu=${cpu#\{}; cpu=${cpu%\}}
-          "$PY" -c 'import json, sys; sys.exit(json.loads("{" + sys.argv[1] + "}")["foreign_share"] > float(sys.argv[2]))' "$cpu" "$MAX_FOREIGN" || clean=0
-        fi
-        result=$(sed -n 's/^BENCH_RESULT {//p' "$raw")
-        [[ -n $result ]] || die "no result in $raw"
-        echo "{\"case\":\"$case\",\"round\":$round,\"try\":$try,\"server\":\"$server\",${cpu_wrk:-}$cpu,$result" >>"$OUT/round.jsonl"
-        log "$case round $round try $try $server: $(grep -E '^Requests/sec' "$raw" | tr -s ' ') (${cpu_wrk:-}$cpu)"
-        if grep -qE 'Non-2xx|Socket errors' "$raw"; then log "warning: $(grep -E 'Non-2xx|Socket errors' "$raw")"; fi
-      done
-      if ((clean)) || ((try == ROUND_TRIES)); then
-        ((clean)) || log "round $round: other processes took more than $MAX_FOREIGN of the server core in every try; keeping the last"
-        cat "$OUT/round.jsonl" >>"$OUT/results.jsonl"
-        break
-      fi
-      log "round $round: other processes took more than $MAX_FOREIGN of the server core; running the round again"
-      cat "$OUT/round.jsonl" >>"$OUT/rejected.jsonl"
-    done
-  done
+  run_rounds "$case"
   stop_containers "$case"
 done
 

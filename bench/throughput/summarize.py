@@ -34,7 +34,7 @@ SERVERS = {
     "ff": "(c) functions-framework (Dockerfile)",
 }
 CASES = {
-    "http": ("HTTP: templates/python/http (`Hello, {name}!`), GET /", "### HTTP"),
+    "http": ("HTTP: functions/http (`return \"hello\"`, the body the baseline inlines), GET /", "### HTTP"),
     "cloudevent": ("CloudEvent, binary mode: POST / with ce-* headers and a 29-byte JSON body; no reply", "### CloudEvent"),
 }
 RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "a/a''": ("invoker", "venv"), "a''/b": ("venv", "flask")}
@@ -199,29 +199,15 @@ def main() -> int:
             )
         lines.append("")
         for name, (num, den) in RATIOS.items():
-            ratios = [rates[num] / rates[den] for rates in by_round.values() if num in rates and den in rates]
-            if not ratios:
+            line = invoker.ratio_line(case, name, by_round, num, den, misses)
+            if line is None:
                 continue
-            median = statistics.median(ratios)
-            line = f"- throughput {name}: **{median:.3f}** ({min(ratios):.3f}-{max(ratios):.3f})"
-            if name in invoker.TARGETS:
-                target = invoker.TARGETS[name]
-                verdict = "met" if median >= target else "MISSED"
-                if verdict == "MISSED":
-                    misses.append(f"{case} {name}")
-                line += f"; target >= {target:.2f}: {verdict}"
             if name in host_case["ratios"]:
                 value, spread = host_case["ratios"][name]
                 line += f"; host processes: {value:.3f} ({spread})"
             lines.append(line)
         lines.append("")
-
-    markdown = "\n".join(lines)
-    (out / "results.md").write_text(markdown + "\n")
-    print("\n" + markdown)
-    if misses:
-        print(f"targets missed: {', '.join(misses)}", file=sys.stderr)
-    return 0
+    return invoker.write_results(out, lines, misses)
 
 
 if __name__ == "__main__":

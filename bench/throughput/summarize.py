@@ -98,9 +98,11 @@ def provisional_reasons(meta: dict, runs: list[dict]) -> list[str]:
     over = [r for r in runs if r.get("foreign_share") is not None and r["foreign_share"] > limit]
     if over:
         reasons.append(f"{len(over)} run(s) kept although other processes took more than {limit:.0%} of the server's core")
-    # wrk's core is not guarded by re-runs; a slowed load generator lowers whichever server it measured.
+    # wrk's core is not guarded by re-runs; a slowed load generator lowers whichever server it
+    # measured. On the published route the docker-proxy that carries every request (unpinned,
+    # 20-30% of a core) counts as "others" there, for all three servers alike: recorded, not judged.
     wrk_over = [r for r in runs if r.get("wrk_foreign_share") is not None and r["wrk_foreign_share"] > limit]
-    if len(wrk_over) * 4 > len(runs):
+    if meta.get("route") != "published" and len(wrk_over) * 4 > len(runs):
         reasons.append(f"in {len(wrk_over)} of {len(runs)} runs other processes took more than {limit:.0%} of wrk's core")
     return reasons
 

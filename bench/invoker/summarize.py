@@ -119,14 +119,9 @@ def main(out: Path) -> int:
             mine = [r for r in case_runs if r["server"] == server]
             if not mine:
                 continue
-            rates = [_rps(r) for r in mine]
             for r in mine:
                 by_round.setdefault(r["round"], {})[server] = _rps(r)
-            lines.append(
-                f"| {label} | {statistics.median(rates):,.0f} | {min(rates):,.0f}-{max(rates):,.0f} "
-                f"| {_ms(statistics.median(r['p50_us'] for r in mine))} | {_ms(statistics.median(r['p99_us'] for r in mine))} "
-                f"| {_median_cpu(mine)} | {sum(_errors(r) for r in mine)} | {_median_share(mine)} |"
-            )
+            lines.append(f"| {label} | {server_cells(mine)} |")
         lines.append("")
         for name, (num, den) in RATIOS.items():
             line = ratio_line(case, name, by_round, num, den, misses)
@@ -134,6 +129,17 @@ def main(out: Path) -> int:
                 lines.append(line)
         lines.append("")
     return write_results(out, lines, misses)
+
+
+def server_cells(mine: list[dict]) -> str:
+    """The cells every throughput table has for one server's runs: req/s median and range,
+    p50, p99, server CPU per request, errors, others' share of the server's core."""
+    rates = [_rps(r) for r in mine]
+    return (
+        f"{statistics.median(rates):,.0f} | {min(rates):,.0f}-{max(rates):,.0f} "
+        f"| {_ms(statistics.median(r['p50_us'] for r in mine))} | {_ms(statistics.median(r['p99_us'] for r in mine))} "
+        f"| {_median_cpu(mine)} | {sum(_errors(r) for r in mine)} | {_median_share(mine)}"
+    )
 
 
 def ratio_line(case: str, name: str, by_round: dict[int, dict[str, float]], num: str, den: str, misses: list[str]) -> str | None:

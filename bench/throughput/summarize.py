@@ -194,9 +194,7 @@ def main() -> int:
             host_rps = _number(h.get("rps", ""))
             versus = f"{statistics.median(rates) / host_rps:.2f}" if host_rps else "n/a"
             lines.append(
-                f"| {label} | {statistics.median(rates):,.0f} | {min(rates):,.0f}-{max(rates):,.0f} "
-                f"| {invoker._ms(statistics.median(r['p50_us'] for r in mine))} | {invoker._ms(statistics.median(r['p99_us'] for r in mine))} "
-                f"| {invoker._median_cpu(mine)} | {sum(invoker._errors(r) for r in mine)} | {invoker._median_share(mine)} | {_median_wrk_share(mine)} "
+                f"| {label} | {invoker.server_cells(mine)} | {_median_wrk_share(mine)} "
                 f"| {h.get('rps', 'n/a')} | {h.get('p50', 'n/a')} | {h.get('p99', 'n/a')} | {versus} |"
             )
         lines.append("")

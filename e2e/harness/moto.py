@@ -1,14 +1,15 @@
 """moto's server standing in for S3 and SQS, reached by the tests and by function containers.
 
-It listens on the docker0 bridge gateway (the host as containers see it; 172.17.0.1 by
-default) on a free port, never on 0.0.0.0: containers get `env()` as their environment
-(boto3 ≥ 1.28 reads AWS_ENDPOINT_URL), and the tests check the store with `client()`.
+It listens on 127.0.0.1 at a free port, never on 0.0.0.0. A function container reaches it by
+sharing the host's network namespace (`functions.start(..., host_loopback=True)`, see
+harness/container.py) with `env()` as its environment (boto3 >= 1.28 reads
+AWS_ENDPOINT_URL); the tests check the store with `client()`. No bridge address is used:
+a fresh engine may describe its bridge without a gateway, and traffic stays on loopback.
 moto keeps everything in memory; tests use fresh bucket and queue names instead of resets.
 """
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import tempfile
@@ -20,19 +21,20 @@ from pathlib import Path
 
 import boto3
 
-from harness.shell import VENV_PYTHON, must
+from harness.shell import VENV_PYTHON
 
 MOTO_SERVER = VENV_PYTHON.parent / "moto_server"
 REGION = "us-east-1"
 # moto accepts any credentials; these only have to be present for boto3 to sign requests.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
 READY_DEADLINE_S = 30.0
+LOOPBACK = "127.0.0.1"
 START_ATTEMPTS = 3  # a free port can be taken between choosing it and moto binding it
 
 
 @dataclass
 class MotoServer:
-    endpoint: str  # http://<bridge gateway>:<port>
+    endpoint: str  # http://127.0.0.1:<port>
     process: subprocess.Popen
     log: Path
 
@@ -68,14 +70,6 @@ def fresh_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def bridge_gateway() -> str:
-    """The gateway of docker's default bridge network: the host's address on docker0."""
-    ipam = json.loads(must(["docker", "network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"]))
-    gateways = [c["Gateway"] for c in ipam if c.get("Gateway")]
-    assert gateways, f"docker's bridge network has no gateway: {ipam}"
-    return gateways[0]
-
-
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
@@ -84,7 +78,7 @@ def free_port(host: str) -> int:
 
 def start() -> MotoServer:
     """Start moto_server and return once it answers; raises with its log when it does not."""
-    host = bridge_gateway()
+    host = LOOPBACK
     failures = []
     for _ in range(START_ATTEMPTS):
         server = _launch(host, free_port(host))

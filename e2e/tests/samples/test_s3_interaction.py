@@ -28,7 +28,7 @@ def image(build_sample) -> str:
 
 @pytest.fixture
 def fn(functions, image, moto):
-    return functions.start(image, env=moto.env())
+    return functions.start(image, env=moto.env(), host_loopback=True)
 
 
 @pytest.fixture

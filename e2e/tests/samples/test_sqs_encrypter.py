@@ -43,7 +43,7 @@ def store(s3, sqs):
 
 
 def start(functions, image, moto, encrypted: str, **env: str):
-    return functions.start(image, env={**moto.env(), "ENCRYPTED_BUCKET": encrypted, **env})
+    return functions.start(image, env={**moto.env(), "ENCRYPTED_BUCKET": encrypted, **env}, host_loopback=True)
 
 
 def message_naming(sqs, url: str, bucket: str, key: str) -> dict:

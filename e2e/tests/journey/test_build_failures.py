@@ -78,6 +78,15 @@ BUILD_FAILURES = [
          "kn-fn-no-such-package-on-pypi==9.9.9"],
         False, id="missing-requirement",
     ),
+    # One resolve with the runtime's pins (root README): a conflicting pin is pip's error.
+    pytest.param(
+        "conflicting-pin", {},
+        ["[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker.",
+         "ERROR: Cannot install flask==2.0.0 because these package versions have conflicting dependencies.",
+         "ERROR: ResolutionImpossible",
+         "The user requested (constraint) flask==3.1.3"],
+        False, id="conflicting-pin",
+    ),
 ]
 
 

@@ -16,7 +16,8 @@ from harness import pack
 # One name for every failing build: pack keeps one cache volume per image name.
 IMAGE = "kn-fn-e2e/rel-bad-input"
 HANDLER_PY = "def handler(req):\n    return 'hi'\n"
-FORM = ("is not of the form module.function or package.module.function (letters, digits, _; the last dot splits). "
+FORM = ("is not of the form module.function or package.module.function: the last dot splits, and each part must be "
+        "a Python identifier that is not a keyword (no paths, spaces, file extensions or empty parts). "
         "Examples: main.handle, pkg.sub.mod.handle.")
 STACK_TRACES = [
     re.compile(r"^\s+at \S", re.M),  # a JavaScript stack frame
@@ -46,11 +47,14 @@ ODD_HANDLERS = {
     "x": f"[Error: malformed handler] PYTHON_HANDLER=x {FORM}",
     ".x": f"[Error: malformed handler] PYTHON_HANDLER=.x {FORM}",
     "../a.b": f"[Error: malformed handler] PYTHON_HANDLER=../a.b {FORM}",
-    "a b.c": f"[Error: malformed handler] PYTHON_HANDLER=a b.c {FORM}",
-    "": f"[Error: malformed handler] PYTHON_HANDLER= {FORM}",
-    "hándler.handler": f"[Error: malformed handler] PYTHON_HANDLER=hándler.handler {FORM}",
+    # A value with spaces, control characters or nothing at all is shown JSON-quoted.
+    "a b.c": f'[Error: malformed handler] PYTHON_HANDLER="a b.c" {FORM}',
+    "": f'[Error: malformed handler] PYTHON_HANDLER="" {FORM}',
+    "class.fn": f"[Error: malformed handler] PYTHON_HANDLER=class.fn {FORM}",
+    # Unicode identifiers are Python names (spec/handler-names.json): this one's module is missing.
+    "hándler.handler": "[Error: handler module not found] PYTHON_HANDLER=hándler.handler needs hándler.py or hándler/__init__.py in the app directory, and there is none.",
     "handler.handler;id": f"[Error: malformed handler] PYTHON_HANDLER=handler.handler;id {FORM}",
-    "a.b\nc.d": f"[Error: malformed handler] PYTHON_HANDLER=a.b\nc.d {FORM}",
+    "a.b\nc.d": f'[Error: malformed handler] PYTHON_HANDLER="a.b\\nc.d" {FORM}',
     "main.DoEvent": "[Error: handler module not found] PYTHON_HANDLER=main.DoEvent needs main.py or main/__init__.py in the app directory, and there is none.",
     "handler.nope": "[Error: handler function not found] handler.py has no function 'nope' (PYTHON_HANDLER=handler.nope). Functions in handler.py: handler.",
 }

@@ -20,8 +20,17 @@ export interface FunctionTarget extends HandlerSetting {
   moduleFile: string;
 }
 
-const IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
-const HANDLER_FORM = new RegExp(`^${IDENTIFIER}(\\.${IDENTIFIER})+$`);
+// Python's identifiers (https://docs.python.org/3/reference/lexical_analysis.html#identifiers):
+// XID_Start or _, then XID_Continue, checked after NFKC as Python normalises names in source.
+// Node's Unicode can be newer than the stack Python's; the invoker's static check rules last.
+const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
+// keyword.kwlist (unchanged since Python 3.7); soft keywords (match, case, _, type) are names.
+// spec/handler-names.json has a row for each, which the invoker's tests check against kwlist.
+const PYTHON_KEYWORDS: ReadonlySet<string> = new Set([
+  "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+  "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+  "pass", "raise", "return", "try", "while", "with", "yield",
+]);
 
 /** A platform env file's value; pack writes it without a newline, a hand-written one may have one. */
 export function readPlatformEnv(fs: FileSystem, platformDir: string, name: string): string | undefined {
@@ -43,11 +52,16 @@ export function readHandlerSetting(fs: FileSystem, platformDir: string): Handler
   return resolveHandlerSetting(readPlatformEnv(fs, platformDir, "PYTHON_HANDLER"), readPlatformEnv(fs, platformDir, "BP_FUNCTION"));
 }
 
-/** Pure: split module.function, the last dot splits; undefined when malformed. */
+/**
+ * Pure: split module.function, the last dot splits; undefined when malformed. The rules are
+ * spec/handler-names.json's, shared with the invoker's parse_target: parts are split on "."
+ * before normalising (a fullwidth full stop is no dot), each NFKC-normalised ("ﬁ" is "fi", as in
+ * `import ﬁ`), and each must be an identifier and not a keyword.
+ */
 export function parseHandler(value: string): { module: string; functionName: string } | undefined {
-  if (!HANDLER_FORM.test(value)) return undefined;
-  const dot = value.lastIndexOf(".");
-  return { module: value.slice(0, dot), functionName: value.slice(dot + 1) };
+  const parts = value.split(".").map((part) => part.normalize("NFKC"));
+  if (parts.length < 2 || !parts.every((part) => IDENTIFIER.test(part) && !PYTHON_KEYWORDS.has(part))) return undefined;
+  return { module: parts.slice(0, -1).join("."), functionName: parts[parts.length - 1] as string };
 }
 
 export function moduleFileCandidates(module: string): string[] {

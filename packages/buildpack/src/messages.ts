@@ -4,11 +4,23 @@
 import type { HandlerSource } from "./function-target";
 
 export const DEFAULT_HANDLER = "handler.handler";
-export const ACCEPTED_HANDLER_FORM = "module.function or package.module.function (letters, digits, _; the last dot splits)";
+export const ACCEPTED_HANDLER_FORM =
+  "module.function or package.module.function: the last dot splits, and each part must be a Python identifier that is not a keyword " +
+  "(no paths, spaces, file extensions or empty parts)";
 const SET_HANDLER_HOW = "set PYTHON_HANDLER in project.toml [[build.env]] (or pack build --env PYTHON_HANDLER=...)";
 
 function describeSetting(source: HandlerSource, value: string): string {
   return source === "default" ? `the default handler ${value}` : `${source}=${value}`;
+}
+
+/**
+ * A setting's value as is when it is all letters, marks, digits, punctuation and symbols; else
+ * JSON-quoted with everything outside printable ASCII escaped, so an empty value, a space or a
+ * newline can be seen. The same as the invoker's shown_value (json.dumps, ensure_ascii).
+ */
+export function shownValue(value: string): string {
+  if (/^[\p{L}\p{M}\p{N}\p{P}\p{S}]+$/u.test(value)) return value;
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 // ---- detect -------------------------------------------------------------------------------
@@ -25,10 +37,11 @@ export const detect = {
 
 export const errors = {
   handlerConflict: (pythonHandler: string, bpFunction: string) =>
-    `[Error: conflicting handler settings] PYTHON_HANDLER=${pythonHandler} and BP_FUNCTION=${bpFunction} are both set and differ. ` +
+    `[Error: conflicting handler settings] PYTHON_HANDLER=${shownValue(pythonHandler)} and BP_FUNCTION=${shownValue(bpFunction)} are both set and differ. ` +
     `BP_FUNCTION is an alias of PYTHON_HANDLER: set only PYTHON_HANDLER (project.toml [[build.env]]), or give both the same value.`,
+  // The invoker's handler_format gives the same text: spec/handler-names.json holds it.
   handlerFormat: (source: HandlerSource, value: string) =>
-    `[Error: malformed handler] ${describeSetting(source, value)} is not of the form ${ACCEPTED_HANDLER_FORM}. ` +
+    `[Error: malformed handler] ${describeSetting(source, shownValue(value))} is not of the form ${ACCEPTED_HANDLER_FORM}. ` +
     `Examples: main.handle, pkg.sub.mod.handle. S${SET_HANDLER_HOW.slice(1)} to such a value.`,
   handlerOutsideApp: (source: HandlerSource, value: string, resolved: string) =>
     `[Error: handler outside the app directory] ${describeSetting(source, value)} resolves to ${resolved}, which is outside the app directory (a symbolic link?). ` +

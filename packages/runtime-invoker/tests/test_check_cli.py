@@ -117,11 +117,34 @@ def test_serve_refuses_a_broken_function_before_listening():
     assert "Listening at" not in result.stderr
 
 
-def test_serve_refuses_a_bad_setting():
-    env = {**os.environ, "PYTHONPATH": str(SRC), "THREADS": "many"}
+SETTINGS = ("PORT", "HOST", "WORKERS", "THREADS", "TIMEOUT", "GRACEFUL_TIMEOUT", "MAX_BODY_BYTES", "CE_REPLY_SOURCE", "CE_REPLY_TYPE")
+
+
+@pytest.mark.parametrize(
+    ("setting", "args", "expected"),
+    [
+        ({"THREADS": "many"}, [], "THREADS='many': expected a whole number from 1 to 4096"),
+        # Accepted before: every request would have timed out at once.
+        ({"TIMEOUT": "nan"}, [], "TIMEOUT='nan': expected a number of seconds from 0 (no limit) to "),
+        # Crashed start-up before, with an OverflowError traceback.
+        ({"GRACEFUL_TIMEOUT": "inf"}, [], "GRACEFUL_TIMEOUT='inf': expected a number of seconds from 0 to "),
+        ({"PORT": "99999"}, [], "PORT='99999': expected a port number from 1 to 65535"),
+        ({}, ["--port", "99999"], "--port='99999': expected a port number from 1 to 65535"),
+        ({"WORKERS": "0"}, [], "WORKERS='0': expected a whole number from 1 to 1024"),
+        ({"MAX_BODY_BYTES": "-1"}, [], "MAX_BODY_BYTES='-1': expected a number of bytes from 1 to "),
+        ({"CE_REPLY_SOURCE": "/my fn"}, [], "CE_REPLY_SOURCE='/my fn': expected a CloudEvents source"),
+        ({"CE_REPLY_TYPE": " "}, [], "CE_REPLY_TYPE=' ': expected a CloudEvents type"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_serve_refuses_a_bad_setting_with_one_line(setting, args, expected):
+    env = {name: value for name, value in os.environ.items() if name not in SETTINGS}
+    env.update(PYTHONPATH=str(SRC), **setting)
     result = subprocess.run(
-        [sys.executable, "-m", "kn_fn_invoker", "--dir", str(FUNCTIONS / "http")],
+        [sys.executable, "-m", "kn_fn_invoker", "--dir", str(FUNCTIONS / "http"), *args],
         capture_output=True, text=True, env=env, timeout=60,
     )
     assert result.returncode == 1
-    assert result.stderr == "[Error: invalid setting] THREADS='many': expected a whole number >= 1.\n"
+    assert result.stderr.startswith(f"[Error: invalid setting] {expected}")
+    assert result.stderr.count("\n") == 1 and result.stderr.endswith(".\n")
+    assert "Traceback" not in result.stderr and result.stdout == ""

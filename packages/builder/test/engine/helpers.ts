@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { loadConfig, type ResolvedConfig, resolveConfig } from "../../src/config/load";
 
 export const repoRoot = join(__dirname, "../../../..");
 export const builderDir = join(__dirname, "../..");
@@ -15,4 +16,23 @@ export function requireToolchain(): void {
 
 export function sh(cmd: string, args: string[], opts: { timeout?: number } = {}): string {
   return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeout ?? 600_000, maxBuffer: 64 * 1024 * 1024 });
+}
+
+/**
+ * The builder config with some images under other names. A test that removes images removes
+ * these, never kn-fn/*: jest may run the other test files at the same time, and each makes
+ * and uses kn-fn/* for itself.
+ */
+export function withImages(images: { build?: string; run?: string; builder?: string }): ResolvedConfig {
+  const config = structuredClone(loadConfig(configFile).config);
+  config.stack.build.image = images.build ?? config.stack.build.image;
+  config.stack.run.image = images.run ?? config.stack.run.image;
+  config.builder.image = images.builder ?? config.builder.image;
+  return resolveConfig(config, configFile);
+}
+
+/** docker rmi of those of `refs` the engine has (it fails on a missing one). */
+export function removeImages(refs: string[]): void {
+  const present = refs.filter((ref) => sh("docker", ["images", "-q", ref]).trim() !== "");
+  if (present.length) sh("docker", ["rmi", "-f", ...present]);
 }

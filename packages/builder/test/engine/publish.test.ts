@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/load";
 import { createBuilder } from "../../src/create-builder";
 import { dockerEngine } from "../../src/docker";
-import type { BuilderError } from "../../src/messages";
 import { type Published, publish } from "../../src/publish";
 import { run } from "../../src/run";
 import { buildStack } from "../../src/stack/stack";
@@ -54,6 +53,7 @@ describe("publish to Debian's docker-registry on 127.0.0.1", () => {
 
   beforeAll(async () => {
     requireToolchain();
+    // The images it pushes are made here; no other test file removes kn-fn/* (helpers.ts withImages).
     await buildStack(r, engine, () => {});
     await createBuilder(r, engine, mkdtempSync(join(tmpdir(), "builder-out-")), () => {});
     const port = await freePort();
@@ -79,16 +79,7 @@ describe("publish to Debian's docker-registry on 127.0.0.1", () => {
     proc.stdout?.on("data", (c) => (output += String(c)));
     proc.stderr?.on("data", (c) => (output += String(c)));
     await waitForRegistry(base, proc, () => output);
-    try {
-      published = await publish(r, registry, engine, (l) => lines.push(l));
-    } catch (e) {
-      // builder.test.ts removes and re-creates kn-fn/builder in a parallel worker: make it again, once.
-      if ((e as BuilderError).kind !== "image-missing-locally") throw e;
-      await buildStack(r, engine, () => {});
-      await createBuilder(r, engine, mkdtempSync(join(tmpdir(), "builder-out-")), () => {});
-      lines.length = 0;
-      published = await publish(r, registry, engine, (l) => lines.push(l));
-    }
+    published = await publish(r, registry, engine, (l) => lines.push(l));
   });
 
   afterAll(async () => {

@@ -91,10 +91,10 @@ describe("buildpackage (.cnb)", () => {
 });
 
 describe("lifecycle tgz", () => {
-  const tgz = process.env.KN_FN_LIFECYCLE_TGZ;
   test("version and APIs come from its lifecycle.toml; binaries and symlinks under /cnb/lifecycle", async () => {
-    expect(tgz).toBeTruthy(); // set by scripts/setup.sh in ~/.cache/kn-fn/env.sh
-    const lc = await readLifecycle(tgz as string);
+    const tgz = process.env.KN_FN_LIFECYCLE_TGZ;
+    if (!tgz) throw new Error("KN_FN_LIFECYCLE_TGZ is not set: source ~/.cache/kn-fn/env.sh (scripts/setup.sh writes it)");
+    const lc = await readLifecycle(tgz);
     expect(lc.info.version).toBe(process.env.KN_FN_LIFECYCLE_VERSION);
     expect(lc.info.platformApis.supported).toContain("0.14");
     const byPath = new Map(lc.entries.map((e) => [e.path, e]));

@@ -1,5 +1,5 @@
 import { BuildpackError } from "../../src/errors";
-import { parseHandler, readHandlerSetting, readPlatformEnv, resolveFunctionTarget, resolveHandlerSetting } from "../../src/function-target";
+import { readHandlerSetting, readPlatformEnv, resolveFunctionTarget, resolveHandlerSetting } from "../../src/function-target";
 import { MemoryFs } from "./fakes";
 
 function error(fn: () => unknown): BuildpackError {
@@ -21,11 +21,18 @@ describe("handler setting", () => {
     expect(resolveHandlerSetting(undefined, "c.d")).toEqual({ value: "c.d", source: "BP_FUNCTION" });
     expect(resolveHandlerSetting("a.b", "a.b")).toEqual({ value: "a.b", source: "PYTHON_HANDLER" });
   });
-  it("refuses two different values", () => {
-    const e = error(() => resolveHandlerSetting("a.b", "c.d"));
+  it("takes set but empty as a value, not the default (as the invoker does)", () => {
+    expect(resolveHandlerSetting("", undefined)).toEqual({ value: "", source: "PYTHON_HANDLER" });
+    expect(resolveHandlerSetting(undefined, "")).toEqual({ value: "", source: "BP_FUNCTION" });
+  });
+  it.each([
+    ["a.b", "c.d", "PYTHON_HANDLER=a.b and BP_FUNCTION=c.d"],
+    ["", "c.d", 'PYTHON_HANDLER="" and BP_FUNCTION=c.d'],
+  ])("refuses two different values (%j, %j), in the invoker's words", (pythonHandler, bpFunction, shown) => {
+    const e = error(() => resolveHandlerSetting(pythonHandler, bpFunction));
     expect(e.kind).toBe("handler-conflict");
     expect(e.message).toBe(
-      "[Error: conflicting handler settings] PYTHON_HANDLER=a.b and BP_FUNCTION=c.d are both set and differ. " +
+      `[Error: conflicting handler settings] ${shown} are both set and differ. ` +
         "BP_FUNCTION is an alias of PYTHON_HANDLER: set only PYTHON_HANDLER (project.toml [[build.env]]), or give both the same value.",
     );
   });
@@ -37,16 +44,7 @@ describe("handler setting", () => {
   });
 });
 
-describe("parseHandler", () => {
-  it.each([
-    ["main.fn", "main", "fn"],
-    ["pkg.sub.mod.fn", "pkg.sub.mod", "fn"],
-    ["_a1.B_2", "_a1", "B_2"],
-  ])("%s", (value, module, functionName) => expect(parseHandler(value)).toEqual({ module, functionName }));
-  it.each([".x", "x.", "x", "../a.b", "a b.c", "a..b", "1a.b", "a.b ", "", "a/b.c", "a.b-c"])("refuses %j", (value) =>
-    expect(parseHandler(value)).toBeUndefined(),
-  );
-});
+// parseHandler's valid and invalid forms are spec/handler-names.json's: handler-names.test.ts.
 
 describe("resolveFunctionTarget", () => {
   const app = "/app";
@@ -61,13 +59,18 @@ describe("resolveFunctionTarget", () => {
     });
     expect(resolveFunctionTarget(fs, app, { value: "pkg.sub.fn", source: "PYTHON_HANDLER" }).moduleFile).toBe("pkg/sub/__init__.py");
   });
-  it("explains a malformed value", () => {
-    const e = error(() => resolveFunctionTarget(new MemoryFs(), app, { value: "../a.b", source: "PYTHON_HANDLER" }));
+  it("explains a malformed value, naming the setting it came from", () => {
+    const e = error(() => resolveFunctionTarget(new MemoryFs(), app, { value: "a b.c", source: "BP_FUNCTION" }));
     expect(e.kind).toBe("handler-format");
     expect(e.message).toBe(
-      "[Error: malformed handler] PYTHON_HANDLER=../a.b is not of the form module.function or package.module.function (letters, digits, _; the last dot splits). " +
+      '[Error: malformed handler] BP_FUNCTION="a b.c" is not of the form module.function or package.module.function: the last dot splits, ' +
+        "and each part must be a Python identifier that is not a keyword (no paths, spaces, file extensions or empty parts). " +
         "Examples: main.handle, pkg.sub.mod.handle. Set PYTHON_HANDLER in project.toml [[build.env]] (or pack build --env PYTHON_HANDLER=...) to such a value.",
     );
+  });
+  it("looks for the module under its NFKC name, as Python imports it", () => {
+    const fs = new MemoryFs({ "/app/fi.py": "" });
+    expect(resolveFunctionTarget(fs, app, { value: "ﬁ.handler", source: "PYTHON_HANDLER" })).toMatchObject({ module: "fi", moduleFile: "fi.py" });
   });
   it("explains a missing module file", () => {
     const e = error(() => resolveFunctionTarget(new MemoryFs({ "/app/x.py": "" }), app, { value: "handler.handler", source: "default" }));

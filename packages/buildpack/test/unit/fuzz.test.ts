@@ -5,14 +5,17 @@
 //
 // A seeded generator instead of a property library: the cases are the same on every run, and a
 // failure names its seed and value. KN_FN_FUZZ_SEED / KN_FN_FUZZ_RUNS explore further.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "../../src/build";
 import { detect, DETECT_FAIL, DETECT_PASS } from "../../src/detect";
 import { BuildpackError } from "../../src/errors";
+import { parseHandler } from "../../src/function-target";
 import { pipInstallArgs } from "../../src/layers/dependencies";
 import { EXIT_ERROR, main } from "../../src/main";
+import { errors } from "../../src/messages";
 import { MemoryFs } from "./fakes";
 import { PLATFORM, world } from "./world";
 
@@ -84,11 +87,18 @@ function settingValue(bytes: Buffer): string {
   return bytes.toString("utf8").replace(/\r?\n$/, "");
 }
 
-const HANDLER_FORM = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 const STACK_FRAME = /^\s+at /m;
 
+// The oracle for what a build does is parseHandler itself: whether it parses as Python does is
+// spec/handler-names.json's job (handler-names.test.ts), and the last test below checks it
+// against the invoker's parse_target on every generated value.
+const parses = (value: string) => parseHandler(value) !== undefined;
+
+/** The module file a well-formed handler needs (its module NFKC-normalised, as Python imports it). */
 function moduleFileOf(handler: string): string {
-  return `${handler.slice(0, handler.lastIndexOf(".")).split(".").join("/")}.py`;
+  const parsed = parseHandler(handler);
+  if (parsed === undefined) throw new Error(`not a handler: ${JSON.stringify(handler)}`);
+  return `${parsed.module.split(".").join("/")}.py`;
 }
 
 function cases<T>(runs: number, salt: number, make: (r: Rand) => T): Array<[number, T]> {
@@ -124,7 +134,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs)`, () => {
     for (const [seed, c] of cases(RUNS, 2, (r) => ({ bytes: settingBytes(r), withModule: r() < 0.6, alias: r() < 0.2 }))) {
       const value = settingValue(c.bytes);
       const files: Record<string, string> = { "handler.py": "def handler(req):\n    return 'hi'\n" };
-      const wellFormedValue = HANDLER_FORM.test(value);
+      const wellFormedValue = parses(value);
       if (c.withModule && wellFormedValue) files[moduleFileOf(value)] = "def f(req):\n    return 'hi'\n";
       const w = world({ files });
       w.fs.writeFile(`${PLATFORM}/env/${c.alias ? "BP_FUNCTION" : "PYTHON_HANDLER"}`, c.bytes);
@@ -174,6 +184,35 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs)`, () => {
     expect(args).not.toContain("--requirement");
   });
 
+  it("parseHandler and its error text agree with the invoker's parse_target on every generated value", () => {
+    const values = [
+      ...cases(RUNS, 5, (r) => settingValue(settingBytes(r))).map(([, value]) => value),
+      ...NASTY.flatMap((n) => [`${n}.f`, `m.${n}`, `m${n}.f`, `m.f${n}`]),
+    ];
+    const script =
+      "import json, sys\n" +
+      "from kn_fn_invoker._target import InvokerError, parse_target\n" +
+      "def verdict(value):\n" +
+      "    try:\n" +
+      "        target = parse_target(value)\n" +
+      "    except InvokerError as error:\n" +
+      "        return error.message\n" +
+      "    return [target.module, target.function]\n" +
+      "print(json.dumps([verdict(value) for value in json.load(sys.stdin)]))\n";
+    const python = spawnSync(process.env["PYTHON"] ?? "python3", ["-c", script], {
+      input: JSON.stringify(values),
+      encoding: "utf8",
+      env: { ...process.env, PYTHONPATH: path.join(__dirname, "..", "..", "..", "runtime-invoker", "src") },
+    });
+    expect(python.stderr).toBe("");
+    const invoker: unknown[] = JSON.parse(python.stdout);
+    values.forEach((value, i) => {
+      const parsed = parseHandler(value);
+      const ours = parsed === undefined ? errors.handlerFormat("PYTHON_HANDLER", value) : [parsed.module, parsed.functionName];
+      expect([JSON.stringify(value), ours]).toEqual([JSON.stringify(value), invoker[i]]);
+    });
+  });
+
   describe("through main(), with the real filesystem", () => {
     let root: string;
     let out: string;
@@ -199,7 +238,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs)`, () => {
         for (const d of [app, platform, layers, buildpack]) fs.mkdirSync(d, { recursive: true });
         const value = c.bytes === undefined ? undefined : settingValue(c.bytes);
         if (c.bytes !== undefined) fs.writeFileSync(path.join(platform, "PYTHON_HANDLER"), c.bytes);
-        if (c.withModule && value !== undefined && HANDLER_FORM.test(value) && value.length < 200) {
+        if (c.withModule && value !== undefined && parses(value) && value.length < 200) {
           fs.mkdirSync(path.dirname(path.join(app, moduleFileOf(value))), { recursive: true });
           fs.writeFileSync(path.join(app, moduleFileOf(value)), "def f(req):\n    return 'hi'\n");
         }

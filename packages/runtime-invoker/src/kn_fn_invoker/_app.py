@@ -175,8 +175,9 @@ def create_app(
     """
     _configure_logging()
     settings = settings or from_environment()
-    handler = target or resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
-    parsed: Target = parse_target(handler)
+    if target is None:
+        target = resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
+    parsed: Target = parse_target(target)
     function = load_function(Path(source or "."), parsed)
     signature = from_function(parsed, function)
     invoke = _Invoker(function, signature, settings.timeout)

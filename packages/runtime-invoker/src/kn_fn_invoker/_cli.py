@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import _messages as messages
-from ._settings import from_environment
+from ._settings import from_environment, parse_port
 from ._signature import Signature, from_function, from_source
 from ._target import InvokerError, find_module_file, load_function, parse_target, resolve_handler_setting
 
@@ -19,7 +19,7 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kn_fn_invoker", description="Serve a Python function over HTTP and CloudEvents.")
     parser.add_argument("--dir", default=".", help="the function directory (default: .)")
     parser.add_argument("--handler", help="module.function (default: $PYTHON_HANDLER, $BP_FUNCTION, or handler.handler)")
-    parser.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8080)")
+    parser.add_argument("--port", help="port to listen on, 1 to 65535 (default: $PORT or 8080)")
     parser.add_argument("--host", help="address to bind (default: $HOST or 0.0.0.0)")
     return parser
 
@@ -37,7 +37,10 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _handler(value: str | None) -> str:
-    return value or resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
+    # --handler "" is a value (a malformed one), like PYTHON_HANDLER="": not the default.
+    if value is not None:
+        return value
+    return resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
 
 
 def check(directory: Path, handler: str, static: bool) -> tuple[str, Signature | None]:
@@ -79,7 +82,7 @@ def _run_serve(argv: list[str]) -> int:
     try:
         settings = from_environment()
         if args.port is not None:
-            settings = replace(settings, port=args.port)
+            settings = replace(settings, port=parse_port("--port", args.port))
         if args.host:
             settings = replace(settings, host=args.host)
         app = create_app(_handler(args.handler), args.dir, settings)

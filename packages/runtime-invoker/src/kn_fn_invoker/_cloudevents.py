@@ -28,6 +28,7 @@ from dateutil.parser import isoparse
 from flask import Request, Response
 
 from . import _messages as messages
+from ._event import for_function, rfc3339
 from ._http import UnsupportedReturn
 from ._signature import Role
 
@@ -216,14 +217,13 @@ def attributes_of(event: BaseCloudEvent) -> dict[str, Any]:
     attributes = dict(event.get_attributes())
     time = attributes.get("time")
     if isinstance(time, datetime):
-        text = time.isoformat()
-        attributes["time"] = text[:-6] + "Z" if text.endswith("+00:00") else text
+        attributes["time"] = rfc3339(time)
     return attributes
 
 
 def value_for(role: Role, event: BaseCloudEvent) -> Any:
     if role is Role.EVENT:
-        return event
+        return for_function(event)
     if role is Role.DATA:
         return event.get_data()
     if role is Role.ATTRIBUTES:

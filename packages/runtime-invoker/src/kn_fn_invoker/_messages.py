@@ -7,6 +7,8 @@ attribute values): a 4xx must not reflect input back to a caller.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 
 HTTP_PARAMETERS = ("req", "request", "body", "headers")
@@ -30,21 +32,36 @@ def _names(names: Iterable[str]) -> str:
 # --- the handler setting -----------------------------------------------------------------
 
 
+def shown_value(value: str) -> str:
+    """A setting's value as is when it is all letters, marks, digits, punctuation and symbols;
+    else JSON-quoted with everything outside printable ASCII escaped, so an empty value, a
+    space or a newline can be seen. The buildpack's shownValue (messages.ts) is the same."""
+    import json  # only on the error path: start-up imports neither
+    import unicodedata
+
+    if value and all(unicodedata.category(character)[0] in "LMNPS" for character in value):
+        return value
+    return json.dumps(value)
+
+
 def handler_format(value: str) -> str:
-    shown = value if value.strip() else repr(value)
+    # The same text as the buildpack's errors.handlerFormat: spec/handler-names.json holds it.
     return (
-        f"[Error: invalid handler] PYTHON_HANDLER={shown} is not of the form module.function. "
-        "Use a dotted Python name whose last part is the function, e.g. handler.handler, "
-        "main.DoEvent or pkg.sub.module.fn; each part must be a Python identifier "
-        "(no paths, spaces or file extensions)."
+        f"[Error: malformed handler] PYTHON_HANDLER={shown_value(value)} is not of the form "
+        "module.function or package.module.function: the last dot splits, and each part must be "
+        "a Python identifier that is not a keyword (no paths, spaces, file extensions or empty "
+        "parts). Examples: main.handle, pkg.sub.mod.handle. Set PYTHON_HANDLER in project.toml "
+        "[[build.env]] (or pack build --env PYTHON_HANDLER=...) to such a value."
     )
 
 
 def handler_conflict(python_handler: str, bp_function: str) -> str:
+    # The same text as the buildpack's errors.handlerConflict.
     return (
-        f"[Error: conflicting handler settings] PYTHON_HANDLER={python_handler} and "
-        f"BP_FUNCTION={bp_function} name different functions. Set only one of them "
-        "(BP_FUNCTION is an alias of PYTHON_HANDLER)."
+        f"[Error: conflicting handler settings] PYTHON_HANDLER={shown_value(python_handler)} and "
+        f"BP_FUNCTION={shown_value(bp_function)} are both set and differ. BP_FUNCTION is an alias "
+        "of PYTHON_HANDLER: set only PYTHON_HANDLER (project.toml [[build.env]]), or give both "
+        "the same value."
     )
 
 
@@ -76,13 +93,30 @@ def syntax_error(module_file: str, line: int | None, message: str) -> str:
     return f"[Error: syntax error] {where}: {message}. Fix the syntax and build again."
 
 
+# The dynamic loader's words when a library an extension module links is absent; numpy and
+# others wrap them in their own ImportError text, so they are searched for, not matched.
+_MISSING_SHARED_LIBRARY = re.compile(r"([\w.+-]+\.so(?:\.[\d.]+)?): cannot open shared object file")
+
+
 def import_failed(handler: str, last_frame: str, message: str) -> str:
     return (
         f"[Error: handler module failed to import] Importing the module of {handler} raised "
-        f"{message}\n  at {last_frame}\n"
-        "A missing module usually means it is not in requirements.txt; code that needs "
-        "settings only present at run time should read them inside the function."
+        f"{message}\n  at {last_frame}\n{_import_hint(message)}"
     )
+
+
+def _import_hint(message: str) -> str:
+    library = _MISSING_SHARED_LIBRARY.search(message)
+    if library:
+        return (
+            f"{library.group(1)} is a shared library that native code of an installed package links, "
+            "and it is not in the image. Install a build of the package that bundles its libraries "
+            "(a manylinux wheel, or the package's -binary variant), or add the system package that "
+            "ships the library."
+        )
+    if message.startswith("ModuleNotFoundError"):
+        return "A missing module usually means it is not in requirements.txt."
+    return "Code that needs settings only present at run time should read them inside the function."
 
 
 # --- the signature -------------------------------------------------------------------------
@@ -206,3 +240,31 @@ def invalid_reply_log(detail: str) -> str:
 
 def bad_setting(name: str, value: str, expected: str) -> str:
     return f"[Error: invalid setting] {name}={value!r}: expected {expected}."
+
+
+_DIGITS_ONLY = "decimal digits only: no sign, point, exponent or 0x"
+EXPECTED_PORT = f"a port number from 1 to 65535 ({_DIGITS_ONLY})"
+EXPECTED_REPLY_SOURCE = (
+    "a CloudEvents source, a URI-reference such as /my-function or https://example.com/fn, "
+    "without spaces, control characters, surrogates or Unicode noncharacters"
+)
+EXPECTED_REPLY_TYPE = (
+    "a CloudEvents type such as com.example.done: not blank, and without control characters, "
+    "surrogates or Unicode noncharacters"
+)
+
+
+def expected_whole(minimum: int, maximum: int) -> str:
+    return f"a whole number from {minimum} to {maximum} ({_DIGITS_ONLY})"
+
+
+def expected_bytes(minimum: int, maximum: int) -> str:
+    return f"a number of bytes from {minimum} to {maximum} ({_DIGITS_ONLY})"
+
+
+def expected_seconds(maximum: int, zero: str | None = None) -> str:
+    lowest = f"0 ({zero})" if zero else "0"
+    return (
+        f"a number of seconds from {lowest} to {maximum}, in digits with an optional decimal "
+        "point such as 30 or 2.5 (no sign, exponent, nan or inf)"
+    )

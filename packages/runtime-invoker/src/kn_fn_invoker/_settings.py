@@ -1,13 +1,37 @@
-"""Settings read from the environment once, at start-up, with their documented defaults."""
+"""Settings read from the environment once, at start-up, with their documented defaults.
+
+Every value is checked here, so a bad one stops start-up with one `[Error: invalid setting]`
+line instead of a server that cannot work (TIMEOUT=nan would time every request out at once)
+or a traceback later (GRACEFUL_TIMEOUT=inf overflowed in the gunicorn options). Unset or
+empty means the default; surrounding whitespace is ignored in numbers.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+import sys
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from . import _messages as messages
 from ._target import InvokerError
+
+# Each worker is a whole Python process with the function loaded, each thread a pid: past
+# these a value is a typo that would exhaust the pod's memory or pid limit, not tuning.
+MAX_WORKERS = 1024
+MAX_THREADS = 4096
+# A chunked body is read as limit + 1 bytes, and a read size must fit in an index.
+MAX_BODY_BYTES = sys.maxsize - 1
+# TIMEOUT is a threading.Event.wait, which refuses longer waits with OverflowError
+# (https://docs.python.org/3/library/threading.html#threading.TIMEOUT_MAX). gunicorn only
+# needs GRACEFUL_TIMEOUT finite, but one bound for both is simpler: 292 years on Linux.
+MAX_SECONDS = int(threading.TIMEOUT_MAX)
+
+_DIGITS = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -25,42 +49,100 @@ class Settings:
     reply_type: str = "dev.kn-fn.function.response"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
-        raise InvokerError("bad-setting", messages.bad_setting(name, value, f"a whole number >= {minimum}"))
-    return number
+def _invalid(name: str, value: str, expected: str) -> InvokerError:
+    return InvokerError("bad-setting", messages.bad_setting(name, value, expected))
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise InvokerError("bad-setting", messages.bad_setting(name, value, "a number of seconds >= 0"))
-    return number
+def _whole(name: str, value: str, minimum: int, maximum: int, expected: str) -> int:
+    # Decimal digits only: int() would also take "+5", "1_000" and other scripts' digits.
+    text = value.strip()
+    # int() refuses more than 4300 digits; so many are out of range anyway.
+    if _DIGITS.fullmatch(text) and len(text.lstrip("0")) <= len(str(maximum)):
+        number = int(text)
+        if minimum <= number <= maximum:
+            return number
+    raise _invalid(name, value, expected)
+
+
+def _seconds(name: str, value: str, expected: str) -> float:
+    # Digits and a point only: float() would also take "nan", "inf", "-0" and "1e3".
+    text = value.strip()
+    if _DECIMAL.fullmatch(text):
+        number = float(text)
+        if number <= MAX_SECONDS:
+            return number
+    raise _invalid(name, value, expected)
+
+
+def _is_cloudevents_string(value: str) -> bool:
+    """Not blank, and no control characters, surrogates or noncharacters (the String type,
+    https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#type-system).
+    An undecodable byte in the environment arrives as a surrogate."""
+    for character in value:
+        code = ord(character)
+        if code <= 0x1F or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF:
+            return False
+        if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+            return False
+    return not value.isspace()
+
+
+def parse_port(name: str, value: str) -> int:
+    """PORT, and the --port option: one rule, one text."""
+    return _whole(name, value, 1, 65535, messages.EXPECTED_PORT)
+
+
+def _workers(name: str, value: str) -> int:
+    return _whole(name, value, 1, MAX_WORKERS, messages.expected_whole(1, MAX_WORKERS))
+
+
+def _threads(name: str, value: str) -> int:
+    return _whole(name, value, 1, MAX_THREADS, messages.expected_whole(1, MAX_THREADS))
+
+
+def _body_bytes(name: str, value: str) -> int:
+    return _whole(name, value, 1, MAX_BODY_BYTES, messages.expected_bytes(1, MAX_BODY_BYTES))
+
+
+def _timeout(name: str, value: str) -> float:
+    return _seconds(name, value, messages.expected_seconds(MAX_SECONDS, zero="no limit"))
+
+
+def _graceful_timeout(name: str, value: str) -> float:
+    return _seconds(name, value, messages.expected_seconds(MAX_SECONDS))
+
+
+def _reply_source(name: str, value: str) -> str:
+    # A source is a URI-reference, and a URI-reference has no spaces.
+    if _is_cloudevents_string(value) and not any(character.isspace() for character in value):
+        return value
+    raise _invalid(name, value, messages.EXPECTED_REPLY_SOURCE)
+
+
+def _reply_type(name: str, value: str) -> str:
+    if _is_cloudevents_string(value):
+        return value
+    raise _invalid(name, value, messages.EXPECTED_REPLY_TYPE)
+
+
+_T = TypeVar("_T")
 
 
 def from_environment(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+
+    def read(name: str, default: _T, parse: Callable[[str, str], _T]) -> _T:
+        value = env.get(name)
+        return parse(name, value) if value else default  # unset or empty: the default
+
     return Settings(
         host=env.get("HOST") or Settings.host,
-        port=_int(env, "PORT", Settings.port, 1),
-        workers=_int(env, "WORKERS", Settings.workers, 1),
-        threads=_int(env, "THREADS", Settings.threads, 1),
-        timeout=_seconds(env, "TIMEOUT", Settings.timeout),
-        graceful_timeout=_seconds(env, "GRACEFUL_TIMEOUT", Settings.graceful_timeout),
-        max_body_bytes=_int(env, "MAX_BODY_BYTES", Settings.max_body_bytes, 1),
-        reply_source=env.get("CE_REPLY_SOURCE") or None,
-        reply_type=env.get("CE_REPLY_TYPE") or Settings.reply_type,
+        port=read("PORT", Settings.port, parse_port),
+        workers=read("WORKERS", Settings.workers, _workers),
+        threads=read("THREADS", Settings.threads, _threads),
+        timeout=read("TIMEOUT", Settings.timeout, _timeout),
+        graceful_timeout=read("GRACEFUL_TIMEOUT", Settings.graceful_timeout, _graceful_timeout),
+        max_body_bytes=read("MAX_BODY_BYTES", Settings.max_body_bytes, _body_bytes),
+        reply_source=read("CE_REPLY_SOURCE", Settings.reply_source, _reply_source),
+        reply_type=read("CE_REPLY_TYPE", Settings.reply_type, _reply_type),
     )

@@ -40,20 +40,35 @@ class Target:
 
 
 def parse_target(value: str) -> Target:
-    """`module.function` or `pkg.sub.module.function`: the last dot splits."""
+    """`module.function` or `pkg.sub.module.function`: the last dot splits.
+
+    The rules are spec/handler-names.json's, shared with the buildpack's parseHandler. Each
+    part is NFKC-normalised as Python normalises names in source (`import ﬁ` imports `fi`,
+    https://docs.python.org/3/reference/lexical_analysis.html#identifiers), then must be an
+    identifier and not a keyword. Parts are split before normalising: a fullwidth full stop
+    is not a dot.
+    """
     parts = value.split(".")
+    if not value.isascii():
+        import unicodedata  # only for non-ASCII names: start-up stays lean
+
+        parts = [unicodedata.normalize("NFKC", part) for part in parts]
     if len(parts) < 2 or not all(part.isidentifier() and not keyword.iskeyword(part) for part in parts):
         raise InvokerError("handler-format", messages.handler_format(value))
     return Target(module=".".join(parts[:-1]), function=parts[-1])
 
 
 def resolve_handler_setting(python_handler: str | None, bp_function: str | None) -> str:
-    """PYTHON_HANDLER wins; BP_FUNCTION is its alias; both set and different is an error."""
-    python_handler = python_handler or None
-    bp_function = bp_function or None
-    if python_handler and bp_function and python_handler != bp_function:
+    """PYTHON_HANDLER wins; BP_FUNCTION is its alias; both set and different is an error.
+
+    Set but empty is a value (and a malformed one), not the default: the buildpack reads the
+    platform's env files the same way, so a setting means one thing at build and at run time.
+    """
+    if python_handler is not None and bp_function is not None and python_handler != bp_function:
         raise InvokerError("handler-conflict", messages.handler_conflict(python_handler, bp_function))
-    return python_handler or bp_function or DEFAULT_HANDLER
+    if python_handler is not None:
+        return python_handler
+    return DEFAULT_HANDLER if bp_function is None else bp_function
 
 
 def find_module_file(directory: Path, target: Target) -> Path:

@@ -175,14 +175,9 @@ def test_sigterm_drains_the_request_in_flight_then_exits_0(serve, tmp_path: Path
 
 
 def test_sigterm_refuses_new_connections_while_draining(serve, tmp_path: Path):
-    """After SIGTERM a new connection must be refused at once, not parked until the drain ends.
-
-    Fails today: gunicorn's master closes its listening socket, but the gthread worker keeps
-    its copy open (accepting is only paused) until the in-flight requests finish, so the
-    kernel still completes new handshakes; a request sent then hangs for the rest of the
-    drain and ends in ECONNRESET: neither served nor refused, so a client cannot know it
-    is safe to retry.
-    """
+    """After SIGTERM a new connection must be refused at once, not parked until the drain ends:
+    a connection accepted but never served ends in ECONNRESET, and a client cannot tell
+    whether it is safe to retry."""
     marker = tmp_path / "entered"
     server = serve("slow", env={"KN_FN_TEST_MARKER": str(marker)})
     client, outcome = _start_in_flight(server, "/drain?sleep=2", "drain-me")
@@ -207,13 +202,7 @@ def test_sigterm_refuses_new_connections_while_draining(serve, tmp_path: Path):
 
 
 def test_graceful_timeout_setting_bounds_the_drain(serve, tmp_path: Path):
-    """GRACEFUL_TIMEOUT=1: a request still running 1 s after SIGTERM is cut and the server exits 0.
-
-    Fails today at start-up: Settings.graceful_timeout is a float and gunicorn's
-    graceful_timeout validator (validate_pos_int) calls int(value, 0) on non-int values,
-    so any GRACEFUL_TIMEOUT (even "10") stops the server with
-    "Error: int() can't convert non-string with explicit base".
-    """
+    """GRACEFUL_TIMEOUT=1: a request still running 1 s after SIGTERM is cut and the server exits 0."""
     marker = tmp_path / "entered"
     server = serve("slow", env={"KN_FN_TEST_MARKER": str(marker), "GRACEFUL_TIMEOUT": "1"})
     client, outcome = _start_in_flight(server, "/cut?sleep=6", "too-slow")

@@ -2,6 +2,7 @@
 import asyncio
 
 from cloudevents.core.v1.event import CloudEvent
+from flask import Response
 
 
 def handler(data, attributes):
@@ -65,3 +66,14 @@ async def async_handler(data):
 
 def no_reply_attrs(attributes):
     return {}, None
+
+
+def fails_when_asked(data):
+    """Echoes the event's data, or raises when the data says {"fail": true}."""
+    if isinstance(data, dict) and data.get("fail"):
+        raise RuntimeError("asked to fail")
+    return {"echo": data}
+
+
+def returns_response(data):
+    return Response("sent as it is", status=299, content_type="text/x-as-is")

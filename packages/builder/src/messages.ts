@@ -12,6 +12,7 @@ export type BuilderErrorKind =
   | "lifecycle-missing"
   | "lifecycle-descriptor"
   | "mmdebstrap-failed"
+  | "run-image-libraries"
   | "image-not-found"
   | "image-config-mismatch"
   | "docker-load-failed"
@@ -37,6 +38,16 @@ export class BuilderError extends Error {
 }
 
 export const errors = {
+  unknownManylinuxPolicy: (policy: string, known: string[]) =>
+    new BuilderError(
+      "config-invalid",
+      `stack.manylinux-policy: ${policy} is not in the manylinux policy data; known policies: ${known.join(", ")}.`,
+    ),
+  runImageLacksPolicyLibraries: (image: string, policy: string, missing: string[]) =>
+    new BuilderError(
+      "run-image-libraries",
+      `${image} lacks ${missing.join(", ")}, which wheels may link under ${policy} (PEP 600). Add the Debian packages that ship ${missing.length === 1 ? "it" : "them"} to stack.run.packages.`,
+    ),
   configNotFound: (path: string) =>
     new BuilderError(
       "config-not-found",
@@ -176,6 +187,8 @@ export const progress = {
   loading: (ref: string) => `    loading ${ref} into Docker`,
   loaded: (ref: string, id: string, seconds: number) => `    loaded ${ref} ${id.slice(0, 19)} in ${seconds.toFixed(1)} s`,
   wrote: (file: string) => `    wrote ${file}`,
+  runLibraries: (count: number, policy: string) =>
+    `    run image libraries: ${count} shared objects, every one ${policy} allows among them`,
   reused: (file: string, why: string) => `    reused ${file} (${why})`,
   newNext: (dir: string) =>
     ["", "    next:", `    cd ${dir}`, "    README.md there shows how to build it with pack, run it, call it and deploy it on Knative"].join("\n"),

@@ -27,7 +27,29 @@ const user = (defaults: { name: string; uid: number; gid: number }) =>
     .prefault({});
 
 export const DEFAULT_BUILD_PACKAGES = ["python3", "python3-venv", "python3-dev", "build-essential", "ca-certificates"];
-export const DEFAULT_RUN_PACKAGES = ["python3", "ca-certificates", "tzdata"];
+/**
+ * Besides Python, CA certificates and tzdata, the run image carries every library the
+ * manylinux policy (PEP 600) lets a wheel link that libc6 does not already bring: the stack
+ * build checks the result against the policy data (src/stack/manylinux-policy.json).
+ * usr-is-merged stands in for usrmerge (which would pull Perl); libgl1 comes without Mesa
+ * (src/stack/gl-stub.ts).
+ */
+export const MANYLINUX_RUN_PACKAGES = [
+  "libstdc++6",
+  "libgcc-s1",
+  "libatomic1",
+  "libexpat1",
+  "zlib1g",
+  "libglib2.0-0",
+  "libx11-6",
+  "libxext6",
+  "libxrender1",
+  "libice6",
+  "libsm6",
+  "libgl1",
+  "usr-is-merged",
+];
+export const DEFAULT_RUN_PACKAGES = ["python3", "ca-certificates", "tzdata", ...MANYLINUX_RUN_PACKAGES];
 
 export const configSchema = z.strictObject({
   version: tag.default("0.1.0"),
@@ -39,6 +61,9 @@ export const configSchema = z.strictObject({
       id: z.string().default("io.kn-fn.stacks.bookworm"),
       suite: z.string().default("bookworm"),
       "distro-version": z.string().default("12"),
+      // The newest manylinux policy the stack's glibc (2.36) meets: the run image must carry
+      // every library it and the older policies allow.
+      "manylinux-policy": z.string().regex(/^manylinux_\d+_\d+$/, "a policy name like manylinux_2_36").default("manylinux_2_36"),
       mirror: url.default("http://deb.debian.org/debian"),
       "security-mirror": url.default("http://deb.debian.org/debian-security"),
       // 2025-05-20T00:00:00Z; fixes every mtime and the image `created` date.

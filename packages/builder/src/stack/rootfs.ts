@@ -13,6 +13,7 @@ export interface RootfsSpec {
   packages: string[];
   sources: string[];
   sourceDateEpoch: number;
+  essentialHooks: string[]; // mmdebstrap --essential-hook snippets: after Essential:yes, before the packages
   hooks: string[]; // mmdebstrap --customize-hook shell snippets ($1 = the rootfs)
   dpkgOptions: string[];
 }
@@ -36,6 +37,7 @@ export function mmdebstrapArgs(spec: RootfsSpec, out: string, isRoot: boolean): 
     "--format=tar",
     `--include=${spec.packages.join(",")}`,
     ...spec.dpkgOptions.map((o) => `--dpkgopt=${o}`),
+    ...spec.essentialHooks.map((h) => `--essential-hook=${h}`),
     ...spec.hooks.map((h) => `--customize-hook=${h}`),
     spec.suite,
     out,

@@ -9,8 +9,11 @@ import { type ImageConfig, imageConfig, serializeConfig } from "../image/image-c
 import type { Blob } from "../image/layer-tar";
 import type { Log } from "../log";
 import { progress } from "../messages";
+import { file, tarStream, writeBlob } from "../image/layer-tar";
+import { glStubHooks } from "./gl-stub";
 import type { RootfsSpec } from "./rootfs";
 import { rootfsLayer } from "./rootfs";
+import { RUN_LIBRARIES_PATH, checkPolicyCovered, librariesInLayer, renderRunLibraries } from "./run-libraries";
 
 export const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -57,6 +60,7 @@ export function rootfsSpecs(c: BuilderConfig): { build: RootfsSpec; run: RootfsS
       variant: "apt",
       packages: c.stack.build.packages,
       dpkgOptions: NO_DOCS,
+      essentialHooks: [],
       hooks: userHooks(c.stack.build.user),
     },
     run: {
@@ -65,6 +69,7 @@ export function rootfsSpecs(c: BuilderConfig): { build: RootfsSpec; run: RootfsS
       // "essential": dpkg and the Essential:yes set, no apt.
       variant: "essential",
       packages: c.stack.run.packages,
+      essentialHooks: glStubHooks(),
       dpkgOptions: [...NO_DOCS, "path-exclude=/usr/share/locale/*", "path-exclude=/usr/share/lintian/*"],
       hooks: [...userHooks(c.stack.run.user), 'rm -rf "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old'],
     },
@@ -86,7 +91,7 @@ export function stackLabels(c: BuilderConfig, role: "build" | "run"): Record<str
   };
 }
 
-export function stackImageConfig(c: BuilderConfig, role: "build" | "run", layer: Blob): ImageConfig {
+export function stackImageConfig(c: BuilderConfig, role: "build" | "run", layers: Blob[]): ImageConfig {
   const user = role === "build" ? c.stack.build.user : c.stack.run.user;
   const env =
     role === "build"
@@ -96,24 +101,41 @@ export function stackImageConfig(c: BuilderConfig, role: "build" | "run", layer:
   return imageConfig({
     created,
     config: { User: `${user.uid}:${user.gid}`, Env: env, Cmd: ["/bin/sh"], Labels: stackLabels(c, role) },
-    diffIds: [layer.digest],
-    history: [{ created: created.toISOString().replace(/\.000Z$/, "Z"), created_by: `kn-fn-builder stack (mmdebstrap ${c.stack.suite})` }],
+    diffIds: layers.map((l) => l.digest),
+    history: layers.map((_, i) => ({
+      created: created.toISOString().replace(/\.000Z$/, "Z"),
+      created_by: i === 0 ? `kn-fn-builder stack (mmdebstrap ${c.stack.suite})` : `kn-fn-builder stack (${RUN_LIBRARIES_PATH})`,
+    })),
   });
 }
 
-/** Builds (or takes from the cache) both rootfs layers and loads both images. */
+/**
+ * Builds (or takes from the cache) both rootfs layers and loads both images. The run image
+ * comes first: its shared libraries are checked against the manylinux policy and listed in a
+ * second layer of the build image (RUN_LIBRARIES_PATH), where the buildpack reads them.
+ */
 export async function buildStack(r: ResolvedConfig, engine: Engine, log: Log, env = process.env): Promise<{ build: StackImage; run: StackImage }> {
   const specs = rootfsSpecs(r.config);
-  const out: Partial<Record<"build" | "run", StackImage>> = {};
-  for (const role of ["build", "run"] as const) {
-    log(progress.step(`${role} image`));
-    const layer = await rootfsLayer(specs[role], stackCache(env), log);
-    log(progress.layer("rootfs", layer.digest, layer.size));
-    const config = stackImageConfig(r.config, role, layer);
-    const refs = r.images[role];
-    out[role] = await loadImage(engine, { config, layers: [layer], refs }, log, role, env);
-  }
-  return { build: out.build as StackImage, run: out.run as StackImage };
+  const runRef = r.images.run[0] as string;
+
+  log(progress.step("run image"));
+  const runLayer = await rootfsLayer(specs.run, stackCache(env), log);
+  log(progress.layer("rootfs", runLayer.digest, runLayer.size));
+  const libraries = await librariesInLayer(runLayer.file);
+  const policy = r.config.stack["manylinux-policy"];
+  checkPolicyCovered(runRef, policy, libraries);
+  log(progress.runLibraries(libraries.length, policy));
+  const run = await loadImage(engine, { config: stackImageConfig(r.config, "run", [runLayer]), layers: [runLayer], refs: r.images.run }, log, "run", env);
+
+  log(progress.step("build image"));
+  const buildLayer = await rootfsLayer(specs.build, stackCache(env), log);
+  log(progress.layer("rootfs", buildLayer.digest, buildLayer.size));
+  const listing = renderRunLibraries({ rootfs: runLayer.digest, policy, libraries });
+  const listLayer = await writeBlob(tarStream([file(RUN_LIBRARIES_PATH, listing)]), join(stackCache(env), `run-libraries-${run.id.slice(7, 19)}.tar`));
+  log(progress.layer("run image libraries", listLayer.digest, listLayer.size));
+  const buildLayers = [buildLayer, listLayer];
+  const build = await loadImage(engine, { config: stackImageConfig(r.config, "build", buildLayers), layers: buildLayers, refs: r.images.build }, log, "build", env);
+  return { build, run };
 }
 
 /** Loads an image unless the engine already has it under that ID; keeps its config for `create`. */

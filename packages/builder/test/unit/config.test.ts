@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuilderError } from "../../src/messages";
 import { parseConfig, resolveConfig } from "../../src/config/load";
-import { formatKeyPath } from "../../src/config/schema";
+import { MANYLINUX_RUN_PACKAGES, formatKeyPath } from "../../src/config/schema";
 
 const problems = (text: string) => {
   try {
@@ -28,7 +28,8 @@ describe("config", () => {
     expect(r.buildpackDirs).toEqual([join(__dirname, "../../../buildpack/dist/buildpack")]);
     expect(r.lifecycleTgz).toBe("/x/lifecycle.tgz");
     expect(r.config.stack.build.packages).toEqual(["python3", "python3-venv", "python3-dev", "build-essential", "ca-certificates"]);
-    expect(r.config.stack.run.packages).toEqual(["python3", "ca-certificates", "tzdata"]);
+    expect(r.config.stack.run.packages).toEqual(["python3", "ca-certificates", "tzdata", ...MANYLINUX_RUN_PACKAGES]);
+    expect(r.config.stack["manylinux-policy"]).toBe("manylinux_2_36");
     expect(r.config.stack.build.user).toEqual({ name: "cnb", uid: 1000, gid: 1000 });
   });
 

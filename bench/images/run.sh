@@ -54,14 +54,6 @@ size_record() {
 }
 jq_get() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 engine_size() { docker image inspect --format '{{.Size}}' "$1"; }
-# export_image IMAGE: the image's filesystem as a tar stream (a created, never started container).
-export_image() {
-  local cid
-  cid=$(docker create "$1" true)
-  CONTAINERS+=("$cid")
-  docker export "$cid"
-  docker rm "$cid" >/dev/null
-}
 
 # --- app images (untimed builds) ------------------------------------------------------------
 declare -A IMAGE=([ours-http]=kn-fn-bench/img-http:latest [ours-pdf]=kn-fn-bench/img-pdf:latest

@@ -179,6 +179,15 @@ bench_builders() {
   log "stack $BUILD_IMAGE $(image_id "$BUILD_IMAGE"), $RUN_IMAGE $(image_id "$RUN_IMAGE"); buildpack .cnb sha256 $BUILDPACK_DIGEST"
 }
 
+# export_image IMAGE: the image's filesystem as a tar stream (a created, never started container).
+export_image() {
+  local cid
+  cid=$(docker create "$1" true)
+  CONTAINERS+=("$cid")
+  docker export "$cid"
+  docker rm "$cid" >/dev/null
+}
+
 # image_id REF: the short ID, or nothing when the engine has no such image.
 # pip_trusts_host_cas: where HTTPS to PyPI goes through a proxy that re-signs it with its own
 # CA (as on the CI machines), pip in a build container rejects PyPI's certificate and, for the

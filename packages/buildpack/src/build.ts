@@ -7,8 +7,10 @@ import { renderCycloneDx, type Distribution } from "./cnb/sbom";
 import { BuildpackError } from "./errors";
 import { readHandlerSetting, resolveFunctionTarget, type FunctionTarget } from "./function-target";
 import type { FileSystem, Runner } from "./io";
-import { DEPENDENCIES_LAYER, installDependencies, requirementLines, type Requirements, type Venv } from "./layers/dependencies";
+import { DEPENDENCIES_LAYER, discardDependencies, installDependencies, requirementLines, type Requirements, type Venv } from "./layers/dependencies";
 import { writeFunctionLayer } from "./layers/function";
+import { checkNativeLibraries } from "./native-libraries";
+import { installSystemPackages, readSystemPackages, type SystemPackages } from "./layers/system-packages";
 import type { Logger } from "./log";
 import { errors, log as text } from "./messages";
 import { findPip, findPython, findWheelhouse, runCheck, type CheckResult, type Pip, type PythonInfo, type Wheelhouse } from "./python";
@@ -18,6 +20,10 @@ export interface BuildContext {
   layersDir: string;
   platformDir: string;
   buildpackDir: string;
+  /** The run image's shared objects, as kn-fn-builder lists them in the build image. */
+  runLibrariesFile: string;
+  /** The run image's dpkg status, written into the build image by kn-fn-builder. */
+  runDpkgStatusFile: string;
   /** CNB_TARGET_ARCH, part of the cache key. */
   arch: string;
   fs: FileSystem;
@@ -33,6 +39,8 @@ export interface Analysis {
   signature: CheckResult;
   requirements: Requirements;
   pipEnv: Record<string, string>;
+  /** Debian packages from project.toml [com.kn-fn.system-packages]. */
+  systemPackages: string[];
 }
 
 const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: "1" };
@@ -45,11 +53,22 @@ export async function build(ctx: BuildContext): Promise<void> {
   ctx.logger.header(text.headerAnalyse);
   const analysis = await analyse(ctx);
 
+  if (analysis.systemPackages.length > 0) ctx.logger.header(text.headerSystemPackages);
+  const system = await installSystemPackages({ ...ctx, runDpkgStatus: ctx.runDpkgStatusFile }, analysis.systemPackages);
+
   ctx.logger.header(text.headerDependencies);
   const venv = await installDependencies({ ...ctx, ...analysis });
 
+  ctx.logger.header(text.headerNativeLibraries);
+  try {
+    await checkNativeLibraries(ctx, venv, system.root);
+  } catch (error) {
+    discardDependencies(ctx.fs, ctx.layersDir);
+    throw error;
+  }
+
   ctx.logger.header(text.headerImportCheck);
-  await checkImport(ctx, venv, analysis.target);
+  await checkImport(ctx, venv, analysis.target, system);
 
   ctx.logger.header(text.headerBytecode);
   await compileApp(ctx, venv);
@@ -76,10 +95,12 @@ export async function analyse(ctx: BuildContext): Promise<Analysis> {
   const signature = await runCheck(ctx.runner, argv, { ...NO_BYTECODE, PYTHONPATH: wheelhouse.invokerWheel }, ctx.appDir);
   ctx.logger.info(text.signature(signature.mode, signature.parameters, signature.async));
   const requirements = readRequirements(ctx);
+  const systemPackages = readSystemPackages(ctx.fs, ctx.appDir);
+  if (systemPackages.length > 0) ctx.logger.info(text.systemPackagesRequested(systemPackages));
   const ca = pipCaEnvironment(ctx.fs, ctx.platformDir, CA_BUNDLE_FILE);
   const files = ca.bindings.reduce((n, b) => n + b.files.length, 0);
   if (files > 0) ctx.logger.info(text.caBindings(ca.bindings.map((b) => b.name), files));
-  return { target, python, wheelhouse, pip, signature, requirements, pipEnv: ca.env };
+  return { target, python, wheelhouse, pip, signature, requirements, pipEnv: ca.env, systemPackages };
 }
 
 export function readRequirements(ctx: Pick<BuildContext, "fs" | "appDir" | "logger">): Requirements {
@@ -100,12 +121,14 @@ export function readRequirements(ctx: Pick<BuildContext, "fs" | "appDir" | "logg
   return { file, content };
 }
 
-async function checkImport(ctx: BuildContext, venv: Venv, target: FunctionTarget): Promise<void> {
+async function checkImport(ctx: BuildContext, venv: Venv, target: FunctionTarget, system: SystemPackages): Promise<void> {
   const argv = [venv.python, "-m", "kn_fn_invoker", "check", "--json", "--dir", ctx.appDir, "--handler", target.value];
   ctx.logger.command(argv);
   // Hash-checked-never pycs left in the app dir (a reused workspace, a copied image) would
   // hide source changes from the check: a fresh, unwritten pycache prefix makes it read source.
-  const env = { ...NO_BYTECODE, PYTHONPYCACHEPREFIX: path.join(ctx.layersDir, ".import-check-pycache") };
+  // The system packages' libraries, found as at launch (their layer's LD_LIBRARY_PATH).
+  const libraryPath: Record<string, string> = system.libraryPath === undefined ? {} : { LD_LIBRARY_PATH: system.libraryPath };
+  const env = { ...NO_BYTECODE, PYTHONPYCACHEPREFIX: path.join(ctx.layersDir, ".import-check-pycache"), ...libraryPath };
   const result = await runCheck(ctx.runner, argv, env, ctx.appDir);
   ctx.logger.info(text.imported(result.handler, result.mode ?? "http"));
 }

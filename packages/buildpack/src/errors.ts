@@ -23,6 +23,12 @@ export type ErrorKind =
   | "check-failed"
   | "venv-failed"
   | "pip-failed"
+  | "native-library-missing"
+  | "system-packages-invalid"
+  | "system-packages-unsupported"
+  | "system-package-not-found"
+  | "system-package-scripts"
+  | "system-packages-failed"
   | "compile-failed"
   | "sbom-failed"
   | "internal";

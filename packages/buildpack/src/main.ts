@@ -6,6 +6,8 @@ import { detect } from "./detect";
 import { BuildpackError } from "./errors";
 import { nodeFileSystem, processRunner } from "./io";
 import { createLogger } from "./log";
+import { RUN_LIBRARIES_ENV, RUN_LIBRARIES_PATH } from "./native-libraries";
+import { RUN_DPKG_STATUS_ENV, RUN_DPKG_STATUS_PATH } from "./layers/system-packages";
 import { errors } from "./messages";
 
 export const EXIT_ERROR = 1;
@@ -33,6 +35,8 @@ export async function main(phase: string | undefined): Promise<number> {
           layersDir: required("CNB_LAYERS_DIR"),
           platformDir: required("CNB_PLATFORM_DIR"),
           buildpackDir: process.env["CNB_BUILDPACK_DIR"] ?? path.resolve(__dirname, ".."),
+          runLibrariesFile: process.env[RUN_LIBRARIES_ENV] || RUN_LIBRARIES_PATH,
+          runDpkgStatusFile: process.env[RUN_DPKG_STATUS_ENV] || RUN_DPKG_STATUS_PATH,
           arch: process.env["CNB_TARGET_ARCH"] || (process.arch === "x64" ? "amd64" : process.arch),
           fs: nodeFileSystem,
           runner: processRunner,

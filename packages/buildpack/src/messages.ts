@@ -72,6 +72,35 @@ export const errors = {
   pipFailed: (output: string) =>
     `[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker. ` +
     `Check the names and versions in requirements.txt (a pin that conflicts with the invoker's flask, werkzeug, gunicorn or cloudevents also fails here). pip said:\n${output}`,
+  nativeLibraryMissing: (missing: Array<{ distribution: string | null; file: string; library: string }>) => {
+    const libraries = [...new Set(missing.map((m) => m.library))];
+    const rows = missing.map((m) => `  - ${m.distribution ?? "(no installed package)"}: ${m.file} needs ${m.library}`);
+    return (
+      `[Error: shared library missing in the run image] native code installed in the dependencies links ${libraries.join(", ")}, ` +
+      `which the run image does not have and no installed package ships; it would fail to import when the function starts:\n${rows.join("\n")}\n` +
+      `Use a build of the package that bundles its libraries (a manylinux wheel from PyPI, or its -binary variant, e.g. psycopg2-binary for psycopg2), ` +
+      `or declare the Debian package that ships ${libraries.length === 1 ? "it" : "them"} in project.toml [com.kn-fn.system-packages] install = [...].`
+    );
+  },
+  projectTomlUnreadable: (detail: string) =>
+    `[Error: project.toml unreadable] project.toml is not valid TOML: ${detail}. Fix the syntax (pack reads the same file).`,
+  systemPackagesInvalid: (table: string, found: string) =>
+    `[Error: invalid system packages] project.toml [${table}] must hold only install = [...], a list of Debian package names such as "libpq5"; found ${found}. ` +
+    `Example:\n  [${table}]\n  install = ["libpq5"]`,
+  systemPackagesUnsupported: (file: string) =>
+    `[Error: system packages not supported by this builder] project.toml declares Debian packages, but the build image has no list of the run image's installed packages (${file}), so the build cannot tell what the run image lacks. Use the kn-fn builder (kn-fn-builder stack writes it).`,
+  systemPackageNotFound: (names: string[], table: string) =>
+    `[Error: system package not found] Debian 12 has no package ${names.map((n) => `"${n}"`).join(", ")} (project.toml [${table}] install). ` +
+    `Check the name at packages.debian.org (suite bookworm); libraries are named like libpq5, not libpq or libpq-dev.`,
+  systemPackageNeedsScripts: (name: string, scripts: string[], table: string) =>
+    `[Error: system package needs maintainer scripts] ${name} has ${scripts.join(", ")}, which this buildpack does not run (packages are unpacked into a layer, not installed as root). ` +
+    `Declare only library packages that work unpacked (most lib* packages), or use a builder whose run image has ${name} (project.toml [${table}]).`,
+  aptUpdateFailed: (output: string) => `[Error: system packages not installed] apt-get update failed (Debian's archive unreachable?). apt said:\n${output}`,
+  aptResolveFailed: (output: string) => `[Error: system packages not installed] apt could not resolve the declared packages against the run image. apt said:\n${output}`,
+  aptDownloadFailed: (output: string) => `[Error: system packages not installed] downloading or unpacking the packages failed:\n${output}`,
+  linkageUnreadable: (output: string) => `[Error: native library check failed] the linkage check printed no result. Its output:\n${output}`,
+  linkageToolMissing: (dir: string) =>
+    `[Error: buildpack incomplete] the native library check (python/kn_fn_linkage.py and elftools/) is missing from ${dir}. The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
   compileFailed: (output: string) => `[Error: bytecode compilation failed] python -m compileall failed in the dependencies virtualenv:\n${output}`,
   sbomFailed: (output: string) => `[Error: SBOM not written] listing the installed distributions failed:\n${output}`,
   unexpected: (detail: string) => `[Error: internal] the buildpack failed unexpectedly: ${detail}. Please report this with the build log.`,
@@ -83,6 +112,15 @@ export const errors = {
 export const log = {
   headerAnalyse: "Analysing the function",
   headerDependencies: "Installing dependencies",
+  headerSystemPackages: "Installing system packages",
+  systemPackagesRequested: (names: string[]) => `System packages: ${names.join(", ")} (from project.toml [com.kn-fn.system-packages])`,
+  systemPackagesReused: "Reusing cached system packages (the same packages, versions and run image)",
+  systemPackagesInstall: "Installing system packages afresh because:",
+  systemPackagesReady: (packages: Array<{ name: string; version: string }>) =>
+    packages.length === 0
+      ? "System packages: all already in the run image"
+      : `System packages in the image: ${packages.map((p) => `${p.name} ${p.version}`).join(", ")}`,
+  headerNativeLibraries: "Checking native libraries against the run image",
   headerImportCheck: "Checking that the function imports",
   headerBytecode: "Compiling the function's bytecode",
   headerSbom: "Writing the SBOM",
@@ -102,6 +140,12 @@ export const log = {
   cacheReused: "Reusing cached dependencies (requirements unchanged)",
   cacheRebuild: "Installing dependencies afresh because:",
   cacheReason: (reason: string) => `- ${reason}`,
+  nativeChecked: (files: number) =>
+    files === 0
+      ? "Native libraries: no native code installed"
+      : `Native libraries: ${files} ELF ${files === 1 ? "file links" : "files link"} only libraries the run image has or the packages ship`,
+  nativeNotChecked: (file: string) =>
+    `Native libraries: not checked; this builder's build image has no list of the run image's libraries (${file})`,
   imported: (handler: string, mode: string) => `Imported ${handler}: ${mode === "http" ? "HTTP" : "CloudEvent"} function`,
   bytecodeWarning: "Warning: some files in the app directory did not compile (they are served as source):",
   sbomWritten: (file: string, count: number) => `Wrote ${file} (${count} distributions)`,
@@ -117,6 +161,9 @@ export const reasons = {
   pythonChanged: (from: string, to: string) => `Python changed (${from} -> ${to})`,
   invokerChanged: (from: string, to: string) => `runtime invoker changed (${from} -> ${to})`,
   pipChanged: (from: string, to: string) => `pip changed (${from} -> ${to})`,
+  noSystemPackagesCache: "no cached system-packages layer",
+  systemPackagesListChanged: (from: string, to: string) => `the declared packages changed (${from || "(none)"} -> ${to})`,
+  systemPackagesArchiveChanged: (from: string, to: string) => `the archive has other versions (${from || "(none)"} -> ${to})`,
   archChanged: (from: string, to: string) => `architecture changed (${from} -> ${to})`,
 };
 

@@ -103,7 +103,8 @@ def test_a_missing_shared_library_gets_its_own_hint(raised):
     assert message.endswith(
         f"{library} is a shared library that native code of an installed package links, and it is "
         "not in the image. Install a build of the package that bundles its libraries (a manylinux "
-        "wheel, or the package's -binary variant), or add the system package that ships the library."
+        "wheel, or the package's -binary variant), or declare the Debian package that ships the "
+        "library in project.toml [com.kn-fn.system-packages] install."
     )
     assert "requirements.txt" not in message
 
@@ -138,7 +139,7 @@ def test_a_missing_shared_library_from_a_real_extension_gets_its_hint(tmp_path):
     with pytest.raises(InvokerError) as caught:
         load_function(fn, parse_target("handler.handler"))
     assert "libkn_fn_absent.so.1: cannot open shared object file" in caught.value.message
-    assert caught.value.message.endswith("or add the system package that ships the library.")
+    assert caught.value.message.endswith("in project.toml [com.kn-fn.system-packages] install.")
 
 
 def test_syntax_error_at_import():

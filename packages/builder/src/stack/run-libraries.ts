@@ -14,6 +14,12 @@ import manylinux from "./manylinux-policy.json";
 
 /** Where the build image carries the run image's library list (read by the buildpack). */
 export const RUN_LIBRARIES_PATH = "/usr/share/kn-fn/run-image-libraries.json";
+/**
+ * Where the build image carries the run image's dpkg status: apt resolves a function's
+ * system packages against it, so only what the run image lacks is unpacked.
+ */
+export const RUN_DPKG_STATUS_PATH = "/usr/share/kn-fn/run-image-dpkg-status";
+const DPKG_STATUS = "var/lib/dpkg/status";
 
 /** Debian 12's loader directories for amd64 (/etc/ld.so.conf.d plus the trusted defaults). */
 export const LOADER_DIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib", "usr/lib", "lib64", "usr/lib64", "usr/local/lib"];
@@ -48,16 +54,26 @@ export function loaderLibrary(entryName: string): string | undefined {
   return LOADER_DIRS.includes(dir) && SHARED_OBJECT.test(base) ? base : undefined;
 }
 
-/** Every shared object (file or symlink) in the loader directories of a rootfs layer tar. */
-export async function librariesInLayer(tarFile: string): Promise<string[]> {
+export interface RunRootfs {
+  /** Every shared object (file or symlink) in the loader directories, sorted. */
+  libraries: string[];
+  /** The run image's /var/lib/dpkg/status. */
+  dpkgStatus: Buffer;
+}
+
+/** What the buildpack needs to know of the run image, read from its rootfs layer tar. */
+export async function describeRunRootfs(tarFile: string): Promise<RunRootfs> {
   const found = new Set<string>();
+  const status: Buffer[] = [];
   const extract = tar.extract();
   const done = new Promise<void>((resolve, reject) => {
     extract.on("entry", (header, stream, next) => {
-      if (header.type === "file" || header.type === "symlink") {
+      if (header.type === "file" || header.type === "symlink" || header.type === "link") {
         const lib = loaderLibrary(header.name);
         if (lib) found.add(lib);
       }
+      const keep = header.type === "file" && posix.normalize(header.name.replace(/^\.?\/+/, "")) === DPKG_STATUS;
+      if (keep) stream.on("data", (chunk: unknown) => status.push(chunk as Buffer));
       stream.on("end", next);
       stream.resume();
     });
@@ -66,7 +82,7 @@ export async function librariesInLayer(tarFile: string): Promise<string[]> {
   });
   createReadStream(tarFile).pipe(extract);
   await done;
-  return [...found].sort();
+  return { libraries: [...found].sort(), dpkgStatus: Buffer.concat(status) };
 }
 
 /** Fails the stack build when the run image lacks a library the manylinux policy promises wheels. */

@@ -13,7 +13,7 @@ import { file, tarStream, writeBlob } from "../image/layer-tar";
 import { glStubHooks } from "./gl-stub";
 import type { RootfsSpec } from "./rootfs";
 import { rootfsLayer } from "./rootfs";
-import { RUN_LIBRARIES_PATH, checkPolicyCovered, librariesInLayer, renderRunLibraries } from "./run-libraries";
+import { RUN_DPKG_STATUS_PATH, RUN_LIBRARIES_PATH, checkPolicyCovered, describeRunRootfs, renderRunLibraries } from "./run-libraries";
 
 export const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -104,15 +104,16 @@ export function stackImageConfig(c: BuilderConfig, role: "build" | "run", layers
     diffIds: layers.map((l) => l.digest),
     history: layers.map((_, i) => ({
       created: created.toISOString().replace(/\.000Z$/, "Z"),
-      created_by: i === 0 ? `kn-fn-builder stack (mmdebstrap ${c.stack.suite})` : `kn-fn-builder stack (${RUN_LIBRARIES_PATH})`,
+      created_by: i === 0 ? `kn-fn-builder stack (mmdebstrap ${c.stack.suite})` : `kn-fn-builder stack (${RUN_LIBRARIES_PATH}, ${RUN_DPKG_STATUS_PATH})`,
     })),
   });
 }
 
 /**
  * Builds (or takes from the cache) both rootfs layers and loads both images. The run image
- * comes first: its shared libraries are checked against the manylinux policy and listed in a
- * second layer of the build image (RUN_LIBRARIES_PATH), where the buildpack reads them.
+ * comes first: its shared libraries are checked against the manylinux policy, and they and its
+ * dpkg status go into a second layer of the build image (RUN_LIBRARIES_PATH,
+ * RUN_DPKG_STATUS_PATH), where the buildpack reads them.
  */
 export async function buildStack(r: ResolvedConfig, engine: Engine, log: Log, env = process.env): Promise<{ build: StackImage; run: StackImage }> {
   const specs = rootfsSpecs(r.config);
@@ -121,7 +122,7 @@ export async function buildStack(r: ResolvedConfig, engine: Engine, log: Log, en
   log(progress.step("run image"));
   const runLayer = await rootfsLayer(specs.run, stackCache(env), log);
   log(progress.layer("rootfs", runLayer.digest, runLayer.size));
-  const libraries = await librariesInLayer(runLayer.file);
+  const { libraries, dpkgStatus } = await describeRunRootfs(runLayer.file);
   const policy = r.config.stack["manylinux-policy"];
   checkPolicyCovered(runRef, policy, libraries);
   log(progress.runLibraries(libraries.length, policy));
@@ -131,8 +132,11 @@ export async function buildStack(r: ResolvedConfig, engine: Engine, log: Log, en
   const buildLayer = await rootfsLayer(specs.build, stackCache(env), log);
   log(progress.layer("rootfs", buildLayer.digest, buildLayer.size));
   const listing = renderRunLibraries({ rootfs: runLayer.digest, policy, libraries });
-  const listLayer = await writeBlob(tarStream([file(RUN_LIBRARIES_PATH, listing)]), join(stackCache(env), `run-libraries-${run.id.slice(7, 19)}.tar`));
-  log(progress.layer("run image libraries", listLayer.digest, listLayer.size));
+  const listLayer = await writeBlob(
+    tarStream([file(RUN_LIBRARIES_PATH, listing), file(RUN_DPKG_STATUS_PATH, dpkgStatus)]),
+    join(stackCache(env), `run-description-${run.id.slice(7, 19)}.tar`),
+  );
+  log(progress.layer("run image description", listLayer.digest, listLayer.size));
   const buildLayers = [buildLayer, listLayer];
   const build = await loadImage(engine, { config: stackImageConfig(r.config, "build", buildLayers), layers: buildLayers, refs: r.images.build }, log, "build", env);
   return { build, run };

@@ -1,7 +1,7 @@
 import { loadConfig } from "../../src/config/load";
 import { dockerEngine } from "../../src/docker";
 import { buildStack } from "../../src/stack/stack";
-import { RUN_LIBRARIES_PATH, policyLibraries } from "../../src/stack/run-libraries";
+import { RUN_DPKG_STATUS_PATH, RUN_LIBRARIES_PATH, policyLibraries } from "../../src/stack/run-libraries";
 import { configFile, removeImages, sh, withImages } from "./helpers";
 
 // mmdebstrap runs only when ~/.cache/kn-fn/stack has no rootfs for these inputs (minutes).
@@ -80,5 +80,7 @@ describe("stack images", () => {
     // Every shared object in the run image's loader directories, nothing else.
     const inRun = run("kn-fn/run:0.1.0", "sh", "-c", "cd / && for d in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu usr/lib usr/local/lib; do ls -1 $d 2>/dev/null; done | grep -E '[.]so([.][0-9]+)*$' | sort -u");
     expect(listing.libraries).toEqual(inRun.split("\n"));
+    // and the run image's dpkg status, byte for byte
+    expect(run("kn-fn/build:0.1.0", "cat", RUN_DPKG_STATUS_PATH)).toBe(run("kn-fn/run:0.1.0", "cat", "/var/lib/dpkg/status"));
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dir, file, symlink, tarBuffer } from "../../src/image/layer-tar";
-import { checkPolicyCovered, librariesInLayer, loaderLibrary, policyLibraries } from "../../src/stack/run-libraries";
+import { checkPolicyCovered, describeRunRootfs, loaderLibrary, policyLibraries } from "../../src/stack/run-libraries";
 
 const repoRoot = join(__dirname, "..", "..", "..", "..");
 
@@ -31,7 +31,7 @@ describe("run image libraries", () => {
     expect(loaderLibrary("./usr/lib/x86_64-linux-gnu/libfoo.so.1.py")).toBeUndefined();
   });
 
-  test("a layer tar's libraries: files and symlinks, sorted, no duplicates", async () => {
+  test("a run rootfs tar: its libraries (files and symlinks, sorted, no duplicates) and its dpkg status", async () => {
     const tarFile = join(mkdtempSync(join(tmpdir(), "kn-fn-libs-")), "layer.tar");
     writeFileSync(
       tarFile,
@@ -41,9 +41,13 @@ describe("run image libraries", () => {
         symlink("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "libstdc++.so.6.0.30"),
         file("/usr/lib/x86_64-linux-gnu/libz.so.1", "elf"),
         file("/usr/share/doc/libz.so.1", "not a library dir"),
+        file("/var/lib/dpkg/status", "Package: libc6\nStatus: install ok installed\n"),
       ]),
     );
-    expect(await librariesInLayer(tarFile)).toEqual(["libstdc++.so.6", "libstdc++.so.6.0.30", "libz.so.1"]);
+    expect(await describeRunRootfs(tarFile)).toEqual({
+      libraries: ["libstdc++.so.6", "libstdc++.so.6.0.30", "libz.so.1"],
+      dpkgStatus: Buffer.from("Package: libc6\nStatus: install ok installed\n"),
+    });
   });
 
   test("a run image without a policy library fails the stack build, naming it and what to do", () => {

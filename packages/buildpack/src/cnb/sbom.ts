@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
 export interface Distribution {
   name: string;
   version: string;
+  /** Another package type's purl (e.g. pkg:deb/...); PyPI's when absent. */
+  purl?: string;
 }
 
 export const CYCLONEDX_MEDIA_TYPE = "application/vnd.cyclonedx+json";
@@ -15,7 +17,7 @@ export function normaliseName(name: string): string {
 }
 
 export function purl(d: Distribution): string {
-  return `pkg:pypi/${normaliseName(d.name)}@${encodeURIComponent(d.version)}`;
+  return d.purl ?? `pkg:pypi/${normaliseName(d.name)}@${encodeURIComponent(d.version)}`;
 }
 
 function uuidFrom(text: string): string {

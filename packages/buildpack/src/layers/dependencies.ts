@@ -119,6 +119,12 @@ export function pipInstallArgs(venvPython: string, wheelhouse: Wheelhouse, requi
   ];
 }
 
+/** A check after the install refused the environment: leave nothing a later build could restore. */
+export function discardDependencies(fs: FileSystem, layersDir: string): void {
+  fs.remove(layerTomlPath(layersDir, DEPENDENCIES_LAYER));
+  fs.remove(path.join(layersDir, DEPENDENCIES_LAYER));
+}
+
 export async function installDependencies(ctx: DependenciesContext): Promise<Venv> {
   const layer = layerDir(ctx.layersDir, DEPENDENCIES_LAYER);
   const venv = path.join(layer, "venv");

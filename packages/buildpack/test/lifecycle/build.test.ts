@@ -109,6 +109,10 @@ describe("build", () => {
       "[Installing dependencies]",
       "  Installing dependencies afresh because:\n  - no cached dependencies layer",
       "-m pip install --no-compile --no-index --find-links",
+      "[Checking native libraries against the run image]",
+      "/python/kn_fn_linkage.py --env ",
+      // markupsafe's speedups: the only ELF file the runtime's own wheels install
+      "  Native libraries: 1 ELF file links only libraries the run image has or the packages ship",
       "[Checking that the function imports]",
       "  Imported handler.handler: HTTP function",
       "--invalidation-mode unchecked-hash",

@@ -72,11 +72,36 @@ export function platformEnv(app: string, extra: Record<string, string>): Record<
   return { ...env, ...extra };
 }
 
+/** This machine's loader directories: here the "run image" is this machine. */
+const HOST_LOADER_DIRS = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/local/lib"];
+
+/** The shared objects this machine's loader finds, in the shape kn-fn-builder writes for the run image. */
+export function hostLibraries(): string[] {
+  const names = new Set<string>();
+  for (const dir of HOST_LOADER_DIRS) {
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) if (/\.so(\.\d+)*$/.test(name)) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/** A run image library list at `file` (readable by the build uid). */
+export function writeRunLibraries(file: string, libraries: string[]): void {
+  fs.writeFileSync(file, JSON.stringify({ rootfs: "sha256:test", policy: "manylinux_2_36", libraries }));
+}
+
+/**
+ * A fixture app in a fresh workspace. The buildpack checks native libraries against a list of
+ * this machine's libraries (KN_FN_RUN_IMAGE_LIBRARIES) unless `env` names another list.
+ */
 export function workspace(fixture: string, env: Record<string, string> = {}, base = fs.mkdtempSync(path.join(os.tmpdir(), "kn-fn-bp-"))): Workspace {
   const ws = { root: base, app: path.join(base, "workspace"), layers: path.join(base, "layers"), platform: path.join(base, "platform"), home: path.join(base, "home") };
   fs.cpSync(path.join(FIXTURES, fixture), ws.app, { recursive: true });
   for (const dir of [ws.layers, path.join(ws.platform, "env"), ws.home]) fs.mkdirSync(dir, { recursive: true });
-  for (const [name, value] of Object.entries(platformEnv(ws.app, env))) fs.writeFileSync(path.join(ws.platform, "env", name), value);
+  const hostList = path.join(base, "run-image-libraries.json");
+  writeRunLibraries(hostList, hostLibraries());
+  const withList = { KN_FN_RUN_IMAGE_LIBRARIES: hostList, ...env };
+  for (const [name, value] of Object.entries(platformEnv(ws.app, withList))) fs.writeFileSync(path.join(ws.platform, "env", name), value);
   // Target data as the analyzer writes it from the run image's labels (Platform API 0.12+).
   fs.writeFileSync(
     path.join(ws.layers, "analyzed.toml"),
@@ -131,12 +156,18 @@ export function builder(ws: Workspace, buildpacks: string): PhaseResult {
 /** The tomls the restorer leaves for a cached layer: metadata only, no [types]. */
 export function simulateRestore(ws: Workspace): void {
   const dir = path.join(ws.layers, BUILDPACK_DIR_NAME);
+  // The layers whose toml says cache = true come back, their tomls without [types].
+  const cached = new Set<string>();
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".toml") && n !== "launch.toml" && n !== "build.toml")) {
+    const parsed = TOML.parse(fs.readFileSync(path.join(dir, name), "utf8"));
+    if ((parsed["types"] as TOML.JsonMap | undefined)?.["cache"] === true) cached.add(name.slice(0, -".toml".length));
+  }
   for (const name of fs.readdirSync(dir)) {
     const file = path.join(dir, name);
-    if (name === "dependencies.toml") {
+    if (name.endsWith(".toml") && cached.has(name.slice(0, -".toml".length))) {
       const parsed = TOML.parse(fs.readFileSync(file, "utf8"));
       fs.writeFileSync(file, TOML.stringify({ metadata: parsed["metadata"] } as TOML.JsonMap));
-    } else if (name !== "dependencies") {
+    } else if (!cached.has(name)) {
       fs.rmSync(file, { recursive: true, force: true }); // not cached: gone before the next build
     }
   }

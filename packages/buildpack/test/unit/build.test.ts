@@ -3,7 +3,7 @@ import { build } from "../../src/build";
 import { BuildpackError } from "../../src/errors";
 import { renderLayerToml } from "../../src/cnb/layer";
 import { requirementsSha256 } from "../../src/layers/dependencies";
-import { APP, LAYERS, okCheck, PIP, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
+import { APP, LAYERS, LINKAGE, okCheck, PIP, RUN_LIBRARIES, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
 
 async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
   const w = world(options);
@@ -31,6 +31,10 @@ const FRESH_LOG = `[Analysing the function]
   $ ${VENV_PYTHON} -m pip install --no-compile --no-index --find-links ${WHEELHOUSE} --constraint ${WHEELHOUSE}/constraints.txt kn-fn-invoker==0.1.0
       Successfully installed flask-3.1.3 kn-fn-invoker-0.1.0
   $ ${VENV_PYTHON} -m compileall -q -f -j 0 --invalidation-mode unchecked-hash ${VENV}/lib
+
+[Checking native libraries against the run image]
+  $ ${VENV_PYTHON} ${LINKAGE} --env ${VENV} --run-libraries ${RUN_LIBRARIES}
+  Native libraries: 3 ELF files link only libraries the run image has or the packages ship
 
 [Checking that the function imports]
   $ ${VENV_PYTHON} -m kn_fn_invoker check --json --dir ${APP} --handler handler.handler
@@ -367,5 +371,49 @@ describe("build failures", () => {
     const { error } = await failure({ distributions: "fail" });
     expect(error.kind).toBe("sbom-failed");
     expect(error.message).toBe("[Error: SBOM not written] listing the installed distributions failed:\nTraceback: boom");
+  });
+});
+
+describe("native libraries", () => {
+  const missing = [
+    { distribution: "kn-fn-needs-mpfr", file: "lib/python3.11/site-packages/kn_fn_needs_mpfr/_native.cpython-311-x86_64-linux-gnu.so", library: "libmpfr.so.6" },
+    { distribution: null, file: "bin/tool", library: "libpq.so.5" },
+  ];
+
+  it("a library the run image lacks fails the build before the import check, naming package, file and library", async () => {
+    const { error, w } = await failure({ linkage: { code: 0, output: "", stdout: `${JSON.stringify({ checked: 2, missing })}\n` } });
+    expect(error.kind).toBe("native-library-missing");
+    expect(error.message).toBe(
+      "[Error: shared library missing in the run image] native code installed in the dependencies links libmpfr.so.6, libpq.so.5, which the run image does not have and no installed package ships; it would fail to import when the function starts:\n" +
+        "  - kn-fn-needs-mpfr: lib/python3.11/site-packages/kn_fn_needs_mpfr/_native.cpython-311-x86_64-linux-gnu.so needs libmpfr.so.6\n" +
+        "  - (no installed package): bin/tool needs libpq.so.5\n" +
+        "Use a build of the package that bundles its libraries (a manylinux wheel from PyPI, or its -binary variant, e.g. psycopg2-binary for psycopg2), or declare the Debian package that ships them in project.toml [com.kn-fn.system-packages] install = [...].",
+    );
+    expect(w.runner.calls.some((c) => c.argv.includes("check") && !c.argv.includes("--static"))).toBe(false);
+    // Nothing a later build could restore.
+    expect(w.fs.kind(`${LAYERS}/dependencies.toml`)).toBeUndefined();
+    expect(w.fs.kind(`${LAYERS}/dependencies`)).toBeUndefined();
+  });
+
+  it("a checker that prints no result is a clear error with its output", async () => {
+    const { error } = await failure({ linkage: { code: 1, output: "Traceback: ELFError" } });
+    expect(error.kind).toBe("check-failed");
+    expect(error.message).toBe("[Error: native library check failed] the linkage check printed no result. Its output:\nTraceback: ELFError");
+  });
+
+  it("a build image without the run image's library list is said in the log, not guessed", async () => {
+    const w = world({ runLibraries: "none" });
+    await build(w.ctx);
+    expect(w.log.text()).toContain(
+      `[Checking native libraries against the run image]\n  Native libraries: not checked; this builder's build image has no list of the run image's libraries (${RUN_LIBRARIES})\n`,
+    );
+    expect(w.runner.calls.some((c) => c.argv.includes(LINKAGE))).toBe(false);
+  });
+
+  it("the checker runs with the buildpack's pyelftools on PYTHONPATH only", async () => {
+    const w = world();
+    await build(w.ctx);
+    const call = w.runner.calls.find((c) => c.argv.includes(LINKAGE));
+    expect(call?.options?.env).toEqual({ PYTHONPATH: "/cnb/buildpacks/kn-fn_python-function/0.1.0/elftools", PYTHONDONTWRITEBYTECODE: "1" });
   });
 });

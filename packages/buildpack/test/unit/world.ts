@@ -13,6 +13,9 @@ export const WHEELHOUSE = `${BUILDPACK}/wheelhouse`;
 export const PIP = `${BUILDPACK}/pip`;
 export const VENV = `${LAYERS}/dependencies/venv`;
 export const VENV_PYTHON = `${VENV}/bin/python`;
+export const RUN_LIBRARIES = "/usr/share/kn-fn/run-image-libraries.json";
+export const LINKAGE = `${BUILDPACK}/python/kn_fn_linkage.py`;
+export const RUN_DPKG_STATUS = "/usr/share/kn-fn/run-image-dpkg-status";
 
 export interface WorldOptions {
   files?: Record<string, string>;
@@ -25,6 +28,10 @@ export interface WorldOptions {
   compileVenv?: { code: number; output: string };
   compileApp?: { code: number; output: string };
   distributions?: Array<{ name: string; version: string }> | "fail";
+  /** The build image's list of run image libraries: absent with "none". */
+  runLibraries?: "none";
+  /** What the linkage check reports (default: 3 ELF files, nothing missing). */
+  linkage?: { code: number; output: string; stdout?: string };
   extraHandlers?: Handler[];
 }
 
@@ -42,6 +49,9 @@ export function world(options: WorldOptions = {}) {
   fs.writeFile(`${WHEELHOUSE}/constraints.txt`, "flask==3.1.3\n");
   fs.writeFile(`${PIP}/pip/__main__.py`, "");
   fs.writeFile(`${PIP}/pip-26.3.dist-info/METADATA`, "Name: pip\n");
+  fs.writeFile(LINKAGE, "# checker");
+  fs.writeFile(`${BUILDPACK}/elftools/elftools/__init__.py`, "");
+  if (options.runLibraries !== "none") fs.writeFile(RUN_LIBRARIES, JSON.stringify({ rootfs: "sha256:0", policy: "manylinux_2_36", libraries: ["libc.so.6"] }));
   for (const [name, content] of Object.entries(options.files ?? { "handler.py": "def handler(req):\n    return 'hi'\n" })) {
     fs.writeFile(path.join(APP, name), content);
   }
@@ -66,6 +76,7 @@ export function world(options: WorldOptions = {}) {
     (argv) => (has(argv, "pip", "install") ? options.pip ?? { code: 0, output: "Successfully installed flask-3.1.3 kn-fn-invoker-0.1.0\n" } : undefined),
     (argv) => (has(argv, "compileall") && argv.includes(`${VENV}/lib`) ? options.compileVenv ?? { code: 0 } : undefined),
     (argv) => (has(argv, "compileall") && argv.includes(APP) ? options.compileApp ?? { code: 0 } : undefined),
+    (argv) => (argv.includes(LINKAGE) ? options.linkage ?? { code: 0, ...json({ checked: 3, missing: [] }) } : undefined),
     (argv) => (has(argv, "check") ? { ...json(options.importCheck ?? okCheck()), code: (options.importCheck as { ok?: boolean } | undefined)?.ok === false ? 1 : 0 } : undefined),
     (argv) => {
       if (!has(argv, "-I", "-c")) return undefined;
@@ -84,6 +95,8 @@ export function world(options: WorldOptions = {}) {
     layersDir: LAYERS,
     platformDir: PLATFORM,
     buildpackDir: BUILDPACK,
+    runLibrariesFile: RUN_LIBRARIES,
+    runDpkgStatusFile: RUN_DPKG_STATUS,
     arch: "amd64",
     fs,
     runner,

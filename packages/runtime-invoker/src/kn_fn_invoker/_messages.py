@@ -111,8 +111,8 @@ def _import_hint(message: str) -> str:
         return (
             f"{library.group(1)} is a shared library that native code of an installed package links, "
             "and it is not in the image. Install a build of the package that bundles its libraries "
-            "(a manylinux wheel, or the package's -binary variant), or add the system package that "
-            "ships the library."
+            "(a manylinux wheel, or the package's -binary variant), or declare the Debian package "
+            "that ships the library in project.toml [com.kn-fn.system-packages] install."
         )
     if message.startswith("ModuleNotFoundError"):
         return "A missing module usually means it is not in requirements.txt."

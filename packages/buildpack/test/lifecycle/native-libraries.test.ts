@@ -164,6 +164,17 @@ describe("a Debian package the function declares (project.toml [com.kn-fn.system
     expect(again.output).not.toContain("--download-only");
   });
 
+  it("a package with maintainer scripts (libpaper1: config, postinst, postrm) is refused by name", () => {
+    const w = systemWorkspace(["libpaper1"]);
+    const result = builder(w, buildpacks);
+    expect(result.code).toBe(FAILED_BUILD);
+    expect(result.output).toContain(
+      "[Error: system package needs maintainer scripts] libpaper1 has postinst, postrm, config, which this buildpack does not run (packages are unpacked into a layer, not installed as root).",
+    );
+    expect(fs.existsSync(path.join(w.layers, BUILDPACK_DIR_NAME, "system-packages"))).toBe(false);
+    expect(fs.existsSync(path.join(w.layers, BUILDPACK_DIR_NAME, "system-packages.toml"))).toBe(false);
+  });
+
   it("a name Debian does not have fails with the text and leaves no layer", () => {
     const w = systemWorkspace(["libnosuch-kn-fn9"]);
     const result = builder(w, buildpacks);

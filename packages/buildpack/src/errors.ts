@@ -14,6 +14,12 @@ export type ErrorKind =
   | "syntax-error"
   | "import-error"
   | "not-callable"
+  // choosing the Python version (python-version.ts)
+  | "python-version-invalid"
+  | "python-version-conflict"
+  | "python-version-unavailable"
+  | "requires-python-invalid"
+  | "requires-python-unsatisfiable"
   // the build environment
   | "python-not-found"
   | "python-too-old"

@@ -2,6 +2,7 @@
 // style: what happened, what was found, what to do (in that order).
 
 import type { HandlerSource } from "./function-target";
+import type { PythonVersionChoice, VersionOrigin } from "./python-version";
 
 export const DEFAULT_HANDLER = "handler.handler";
 export const ACCEPTED_HANDLER_FORM =
@@ -20,7 +21,41 @@ function describeSetting(source: HandlerSource, value: string): string {
  */
 export function shownValue(value: string): string {
   if (/^[\p{L}\p{M}\p{N}\p{P}\p{S}]+$/u.test(value)) return value;
+  return quoted(value);
+}
+
+/** Always JSON-quoted, everything outside printable ASCII escaped: a line or specifier read from a file. */
+export function quoted(value: string): string {
   return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// ---- the Python version (python-version.ts) -----------------------------------------------
+
+/** How each origin is named in a message and what a user changes there; a Record, so no origin lacks text. */
+const VERSION_ORIGIN_TEXT: Record<VersionOrigin, { named: (value: string) => string; change: string }> = {
+  BP_PYTHON_VERSION: {
+    named: (value) => `BP_PYTHON_VERSION=${shownValue(value)}`,
+    change: "BP_PYTHON_VERSION (project.toml [[build.env]] or pack build --env)",
+  },
+  ".python-version": { named: (value) => `.python-version (${value})`, change: "the version in .python-version" },
+  "requires-python": { named: (value) => `requires-python ${quoted(value)} in pyproject.toml`, change: "requires-python in pyproject.toml" },
+  default: { named: (value) => `the default (${value})`, change: "the default by pinning a version in .python-version" },
+};
+const VERSION_FORMS =
+  "a minor version such as 3.13 (for the newest 3.13.x this builder has) or an exact one such as 3.13.18, with no prefix or suffix (not python3.13, cpython@3.13 or 3.13t)";
+const SPECIFIERS_URL = "https://packaging.python.org/en/latest/specifications/version-specifiers/";
+
+/** A range in BP_PYTHON_VERSION or .python-version is a requires-python in the wrong place. */
+function rangeHint(value: string): string {
+  return /^[<>=!~]/.test(value) ? " A range such as >=3.13 belongs in requires-python in pyproject.toml." : "";
+}
+
+function oneOrList(values: string[], one: string, many: string): string {
+  return values.length === 1 ? one : many;
+}
+
+function orList(values: string[]): string {
+  return values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
 }
 
 // ---- detect -------------------------------------------------------------------------------
@@ -103,6 +138,50 @@ export const errors = {
     `[Error: buildpack incomplete] the native library check (python/kn_fn_linkage.py and elftools/) is missing from ${dir}. The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
   compileFailed: (output: string) => `[Error: bytecode compilation failed] python -m compileall failed in the dependencies virtualenv:\n${output}`,
   sbomFailed: (output: string) => `[Error: SBOM not written] listing the installed distributions failed:\n${output}`,
+  pythonVersionSettingInvalid: (value: string) =>
+    `[Error: invalid Python version] BP_PYTHON_VERSION=${shownValue(value)} is not a version this builder reads. ` +
+    `Set it (project.toml [[build.env]] or pack build --env) to the version alone: ${VERSION_FORMS}.${rangeHint(value.trim())}`,
+  pythonVersionFileInvalid: (lineNumber: number, line: string) =>
+    `[Error: invalid Python version] line ${lineNumber} of .python-version is ${quoted(line)}, which is not a version this builder reads. ` +
+    `Write the version alone: ${VERSION_FORMS}.${rangeHint(line)}`,
+  pythonVersionFileEmpty: () =>
+    `[Error: invalid Python version] .python-version holds no version: it is empty or has only blank lines and comments. ` +
+    `Write the version alone on its first line, or delete the file. Accepted: ${VERSION_FORMS}.`,
+  pythonVersionsDisagree: (first: { origin: VersionOrigin; value: string }, second: { origin: VersionOrigin; value: string }) =>
+    `[Error: conflicting Python versions] ${VERSION_ORIGIN_TEXT[first.origin].named(first.value)} and ${VERSION_ORIGIN_TEXT[second.origin].named(second.value)} ` +
+    `ask for different Python versions. Change ${VERSION_ORIGIN_TEXT[first.origin].change} or ${VERSION_ORIGIN_TEXT[second.origin].change} so that they agree, ` +
+    `or set only one of them.`,
+  pythonVersionOutsideRequiresPython: (origin: VersionOrigin, value: string, candidates: string[], requiresPython: string, satisfying: string[]) =>
+    `[Error: conflicting Python versions] ${origin} asks for Python ${value}` +
+    `${candidates.includes(value) ? "" : ` (this builder's ${value} is ${candidates.join(", ")})`}, ` +
+    `which does not satisfy ${VERSION_ORIGIN_TEXT["requires-python"].named(requiresPython)}. ` +
+    `Of the versions this builder has, ${satisfying.join(", ")} ${oneOrList(satisfying, "does", "do")}. ` +
+    `Change ${VERSION_ORIGIN_TEXT[origin].change} to ${oneOrList(satisfying, "it", "one of them")}, or change ${VERSION_ORIGIN_TEXT["requires-python"].change}.`,
+  pythonVersionUnavailable: (
+    origin: VersionOrigin,
+    value: string,
+    minor: string,
+    sameMinor: string[],
+    notBuilt: boolean,
+    shipped: string[],
+    defaultMinor: string,
+  ) =>
+    `[Error: Python version not available] ${origin} asks for Python ${value}, which this builder does not have` +
+    `${sameMinor.length === 0 ? "" : `: its ${minor} is ${sameMinor.join(", ")}`}.` +
+    `${notBuilt ? ` ${minor} is not built by this builder: it has no current, security-patched source of ${minor}, and ships no old, unpatched build from elsewhere.` : ""} ` +
+    `It has ${shipped.join(", ")}. Change ${VERSION_ORIGIN_TEXT[origin].change} to one of them, ` +
+    `or to a minor version alone (such as ${sameMinor.length === 0 ? defaultMinor : minor}) for its newest patch.`,
+  requiresPythonInvalid: (requiresPython: string) =>
+    `[Error: invalid requires-python] ${VERSION_ORIGIN_TEXT["requires-python"].named(requiresPython)} is not a PEP 440 version specifier. ` +
+    `Write one such as ">=3.11" or ">=3.11,<3.14" (${SPECIFIERS_URL}).`,
+  requiresPythonUnsatisfiable: (requiresPython: string, shipped: string[]) =>
+    `[Error: no Python version satisfies requires-python] ${VERSION_ORIGIN_TEXT["requires-python"].named(requiresPython)} ` +
+    `excludes every Python this builder has: ${shipped.join(", ")}. Change ${VERSION_ORIGIN_TEXT["requires-python"].change} to allow one of them.` +
+    // PEP 440 pads a bare ==3.13 to 3.13.0, which no builder ships: the usual slip.
+    `${/(^|,)\s*==\s*\d+\.\d+\s*(,|$)/.test(requiresPython) ? " (==3.13 means exactly 3.13.0; ==3.13.* means any 3.13.)" : ""}`,
+  defaultPythonNotShipped: (defaultMinor: string, shipped: string[]) =>
+    `[Error: internal] this builder's default Python ${defaultMinor} is not among the versions it has (${shipped.join(", ") || "none"}). ` +
+    `The builder was assembled wrongly: please report this with the build log.`,
   unexpected: (detail: string) => `[Error: internal] the buildpack failed unexpectedly: ${detail}. Please report this with the build log.`,
   unknownPhase: (name: string) => `[Error: internal] unknown phase '${name}': run bin/detect or bin/build.`,
 };
@@ -131,6 +210,22 @@ export const log = {
       ? "Signature: not a plain def; checked when imported below"
       : `Signature: ${mode === "http" ? "HTTP" : "CloudEvent"} function${isAsync ? " (async)" : ""}, parameters: ${parameters.length ? parameters.join(", ") : "none"}`,
   python: (version: string, executable: string) => `Python: ${version} (${executable})`,
+  /** sources: the origins a user can set, in precedence order (named when none was set). */
+  pythonVersion: (choice: PythonVersionChoice, sources: VersionOrigin[]) => {
+    const constraint = choice.requiresPython === undefined ? "" : `requires-python ${choice.requiresPython} in pyproject.toml`;
+    switch (choice.origin) {
+      case "default":
+        return constraint === ""
+          ? `Python ${choice.version} (the default: no ${orList(sources)}; pin one in .python-version)`
+          : `Python ${choice.version} (the default, which satisfies ${constraint})`;
+      case "requires-python":
+        return `Python ${choice.version} (the newest this builder has that satisfies ${constraint})`;
+      default: {
+        const agreeing = (choice.agreeing ?? []).map((other) => `; ${VERSION_ORIGIN_TEXT[other.origin].named(other.value)} agrees`);
+        return `Python ${choice.version} (from ${choice.origin}${constraint && `, which satisfies ${constraint}`}${agreeing.join("")})`;
+      }
+    }
+  },
   requirementsNone: "Requirements: none (no requirements.txt)",
   requirementsEmpty: "Requirements: none (requirements.txt is empty)",
   requirementsFound: (count: number) => `Requirements: requirements.txt (${count} ${count === 1 ? "line" : "lines"})`,

@@ -34,17 +34,21 @@ from elftools.elf.elffile import ELFFile
 ELF_MAGIC = b"\x7fELF"
 
 
-def elf_files(root: Path) -> list[Path]:
-    found = []
-    for directory, _dirs, names in os.walk(root):
-        for name in names:
+def walk(root: Path) -> tuple[list[Path], set[str]]:
+    """One pass over root: its ELF files (regular files only, sorted) and every file name in
+    it, links included (a package's libfoo.so.1 is often a link to libfoo.so.1.2.3)."""
+    elf: list[Path] = []
+    names: set[str] = set()
+    for directory, _dirs, files in os.walk(root):
+        names.update(files)
+        for name in files:
             path = Path(directory, name)
             if path.is_symlink() or not path.is_file():
                 continue
             with path.open("rb") as f:
                 if f.read(4) == ELF_MAGIC:
-                    found.append(path)
-    return sorted(found)
+                    elf.append(path)
+    return sorted(elf), names
 
 
 def dynamic_entries(path: Path) -> tuple[list[str], list[str]]:
@@ -101,9 +105,12 @@ def distributions_by_file(root: Path) -> dict[Path, str]:
 
 def check(env: Path, run_libraries: set[str], also: list[Path] = ()) -> dict:
     roots = [env, *also]
-    files = [(root, path) for root in roots for path in elf_files(root)]
-    # By name, links included: a package's libfoo.so.1 is often a link to libfoo.so.1.2.3.
-    shipped = {name for root in roots for _dir, _dirs, names in os.walk(root) for name in names}
+    files: list[tuple[Path, Path]] = []
+    shipped: set[str] = set()
+    for root in roots:
+        elf, names = walk(root)
+        files += [(root, path) for path in elf]
+        shipped |= names
     owners = distributions_by_file(env)
 
     def reachable(path: Path) -> bool:

@@ -58,3 +58,16 @@ export function readLayerMetadata(fs: FileSystem, layersDir: string, name: strin
 export function writeLayerToml(fs: FileSystem, layersDir: string, name: string, layer: LayerToml): void {
   fs.writeFile(layerTomlPath(layersDir, name), renderLayerToml(layer));
 }
+
+/** Removes a layer and its toml: nothing of it is left for the lifecycle to restore or export. */
+export function discardLayer(fs: FileSystem, layersDir: string, name: string): void {
+  fs.remove(layerTomlPath(layersDir, name));
+  fs.remove(layerDir(layersDir, name));
+}
+
+/** An empty layer directory with no toml: the toml is written only once the layer is complete. */
+export function freshLayer(fs: FileSystem, layersDir: string, name: string): string {
+  discardLayer(fs, layersDir, name);
+  fs.mkdirp(layerDir(layersDir, name));
+  return layerDir(layersDir, name);
+}

@@ -3,7 +3,7 @@
 // the build with pip's message rather than the first request.
 import { createHash } from "node:crypto";
 import * as path from "node:path";
-import { layerDir, layerTomlPath, readLayerMetadata, writeLayerToml, type LayerMetadata } from "../cnb/layer";
+import { discardLayer, freshLayer, layerDir, readLayerMetadata, writeLayerToml, type LayerMetadata } from "../cnb/layer";
 import { writeEnv } from "../cnb/env";
 import { BuildpackError } from "../errors";
 import type { FileSystem, Runner } from "../io";
@@ -121,8 +121,7 @@ export function pipInstallArgs(venvPython: string, wheelhouse: Wheelhouse, requi
 
 /** A check after the install refused the environment: leave nothing a later build could restore. */
 export function discardDependencies(fs: FileSystem, layersDir: string): void {
-  fs.remove(layerTomlPath(layersDir, DEPENDENCIES_LAYER));
-  fs.remove(path.join(layersDir, DEPENDENCIES_LAYER));
+  discardLayer(fs, layersDir, DEPENDENCIES_LAYER);
 }
 
 export async function installDependencies(ctx: DependenciesContext): Promise<Venv> {
@@ -141,9 +140,7 @@ export async function installDependencies(ctx: DependenciesContext): Promise<Ven
     ctx.logger.info(text.cacheRebuild);
     for (const reason of found) ctx.logger.info(text.cacheReason(reason));
     // No toml until the install succeeded: a failed build leaves nothing to restore.
-    ctx.fs.remove(layerTomlPath(ctx.layersDir, DEPENDENCIES_LAYER));
-    ctx.fs.remove(layer);
-    ctx.fs.mkdirp(layer);
+    freshLayer(ctx.fs, ctx.layersDir, DEPENDENCIES_LAYER);
     try {
       await step(ctx, [ctx.python.executable, "-m", "venv", "--without-pip", venv], (o) => new BuildpackError("venv-failed", errors.venvFailed(o)));
       ctx.logger.info(text.pip(ctx.pip.version));

@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import * as TOML from "@iarna/toml";
 import { writeEnv } from "../cnb/env";
-import { layerDir, layerTomlPath, readLayerMetadata, writeLayerToml } from "../cnb/layer";
+import { discardLayer, freshLayer, layerDir, readLayerMetadata, writeLayerToml } from "../cnb/layer";
 import { renderCycloneDx } from "../cnb/sbom";
 import { BuildpackError } from "../errors";
 import type { FileSystem, Runner } from "../io";
@@ -86,8 +86,7 @@ export function systemPackagesInvalidationReasons(cached: Record<string, string>
 export async function installSystemPackages(ctx: SystemPackagesContext, requested: string[]): Promise<SystemPackages> {
   const layer = layerDir(ctx.layersDir, SYSTEM_PACKAGES_LAYER);
   if (requested.length === 0) {
-    ctx.fs.remove(layerTomlPath(ctx.layersDir, SYSTEM_PACKAGES_LAYER));
-    ctx.fs.remove(layer);
+    discardLayer(ctx.fs, ctx.layersDir, SYSTEM_PACKAGES_LAYER);
     return { root: undefined, libraryPath: undefined };
   }
   if (ctx.fs.kind(ctx.runDpkgStatus) !== "file") throw new BuildpackError("system-packages-unsupported", errors.systemPackagesUnsupported(ctx.runDpkgStatus));
@@ -107,9 +106,7 @@ export async function installSystemPackages(ctx: SystemPackagesContext, requeste
   } else {
     ctx.logger.info(text.systemPackagesInstall);
     for (const reason of found) ctx.logger.info(text.cacheReason(reason));
-    ctx.fs.remove(layerTomlPath(ctx.layersDir, SYSTEM_PACKAGES_LAYER));
-    ctx.fs.remove(layer);
-    ctx.fs.mkdirp(layer);
+    freshLayer(ctx.fs, ctx.layersDir, SYSTEM_PACKAGES_LAYER);
     try {
       if (resolved.length > 0) await aptStep(ctx, [...apt, "--yes", "install", "--download-only", ...requested], (o) => errors.aptDownloadFailed(o), true);
       for (const pkg of resolved) await unpack(ctx, pkg, layer);

@@ -1,5 +1,6 @@
 // In-memory fakes for the buildpack's side effects.
 import * as path from "node:path";
+import { BuildpackError } from "../../src/errors";
 import type { FileSystem, RunOptions, RunResult, Runner } from "../../src/io";
 import { createLogger, type Logger } from "../../src/log";
 
@@ -90,4 +91,15 @@ export class FakeRunner implements Runner {
 export function bufferLogger(): { logger: Logger; text: () => string } {
   let buffer = "";
   return { logger: createLogger((s) => (buffer += s)), text: () => buffer };
+}
+
+/** The BuildpackError fn throws; fails the test when it throws nothing or something else. */
+export function thrown(fn: () => unknown): BuildpackError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof BuildpackError) return e;
+    throw e;
+  }
+  throw new Error("no error thrown");
 }

@@ -1,16 +1,7 @@
-import { BuildpackError } from "../../src/errors";
 import { readHandlerSetting, readPlatformEnv, resolveFunctionTarget, resolveHandlerSetting } from "../../src/function-target";
-import { MemoryFs } from "./fakes";
+import { MemoryFs, thrown } from "./fakes";
 
-function error(fn: () => unknown): BuildpackError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BuildpackError) return e;
-    throw e;
-  }
-  throw new Error("no error thrown");
-}
+const error = thrown;
 
 describe("handler setting", () => {
   it("defaults to handler.handler", () => {

@@ -1,4 +1,4 @@
-import { BuildpackError, type ErrorKind } from "../../src/errors";
+import type { ErrorKind } from "../../src/errors";
 import {
   describe as describeChoice,
   parsePythonVersionFile,
@@ -6,20 +6,13 @@ import {
   type PythonVersionChoice,
   type VersionSources,
 } from "../../src/python-version";
+import { thrown } from "./fakes";
 
 // What issue 13's builder ships: Debian's patched 3.11.2 and the newest 3.13, 3.14, 3.15 in the archive.
 const SHIPPED = ["3.11.2", "3.13.18", "3.14.10", "3.15.2"];
 const DEFAULT_MINOR = "3.14";
 
-function error(fn: () => unknown): BuildpackError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BuildpackError) return e;
-    throw e;
-  }
-  throw new Error("no error thrown");
-}
+const error = thrown;
 
 const FORMS =
   "a minor version such as 3.13 (for the newest 3.13.x this builder has) or an exact one such as 3.13.18, " +

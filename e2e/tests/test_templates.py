@@ -57,7 +57,7 @@ def http_image() -> str:
     # project.toml is read by pack: the handler comes from its PYTHON_HANDLER, not the default.
     assert "Handler: handler.handler (from PYTHON_HANDLER)" in build.log, build.log
     # A requirements.txt with only its comment line means no dependencies.
-    assert "Requirements: none (requirements.txt is empty)" in build.log, build.log
+    assert "Dependencies: none (no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines)" in build.log, build.log
     return build.image
 
 

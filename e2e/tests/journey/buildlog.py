@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 
-REUSED = "Reusing cached dependencies (requirements unchanged)"
+REUSED = "Reusing cached dependencies (requirements.txt unchanged, same Python, runtime and uv)"
+REUSED_NONE = "Reusing cached dependencies (no dependencies, same Python, runtime and uv)"
 AFRESH = "Installing dependencies afresh because:"
-# The buildpack echoes every command it runs ("  $ <venv>/bin/python -m pip install ..."):
-# this fragment in the log means pip ran.
-PIP_INSTALL = " -m pip install "
+# The buildpack echoes every command it runs ("  $ <buildpack>/uv/uv pip install --python ..."):
+# this fragment in the log means the installer ran.
+PIP_INSTALL = "/uv/uv pip install --python "
 DEPENDENCIES = "Installing dependencies"  # a section header, as "[Installing dependencies]"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import apps, pack
+from harness import apps, bindings, pack
 
 from .buildlog import DEPENDENCIES
 
@@ -64,7 +64,7 @@ BUILD_FAILURES = [
         ["[Error: conflicting handler settings] PYTHON_HANDLER=handler.handler and BP_FUNCTION=handler.other are both set and differ."],
         True, id="PYTHON_HANDLER-BP_FUNCTION-conflict",
     ),
-    # These two need the dependencies: the import check runs in the venv, and pip is what fails.
+    # These need the dependencies section: the import check runs in the venv; uv or the runtime check is what fails.
     pytest.param(
         "import-error", {},
         ["[Error: handler module failed to import] Importing the module of handler.handler raised ModuleNotFoundError: "
@@ -74,17 +74,16 @@ BUILD_FAILURES = [
     ),
     pytest.param(
         "missing-requirement", {},
-        ["[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker.",
-         "kn-fn-no-such-package-on-pypi==9.9.9"],
+        ["[Error: dependencies not installed] uv could not install the dependencies from requirements.txt together with the runtime invoker.",
+         "Because kn-fn-no-such-package-on-pypi was not found in the package registry and you require kn-fn-no-such-package-on-pypi==9.9.9"],
         False, id="missing-requirement",
     ),
-    # One resolve with the runtime's pins (root README): a conflicting pin is pip's error.
+    # One resolve with the runtime (root README): a pin outside the runtime's range is refused
+    # before anything is installed, naming the package, the pin and the range.
     pytest.param(
         "conflicting-pin", {},
-        ["[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker.",
-         "ERROR: Cannot install flask==2.0.0 because these package versions have conflicting dependencies.",
-         "ERROR: ResolutionImpossible",
-         "The user requested (constraint) flask==3.1.3"],
+        ["[Error: dependencies conflict with the runtime] requirements.txt pins flask 2.0.0, but the runtime invoker 0.1.0 "
+         "runs in the same environment and needs flask>=2.3.3,<4. Nothing was installed."],
         False, id="conflicting-pin",
     ),
 ]
@@ -98,9 +97,10 @@ def image_for(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.mark.parametrize(("fixture", "env", "expected", "before_pip"), BUILD_FAILURES)
-def test_build_fails_with_the_buildpacks_message(request, fixture, env, expected, before_pip):
+def test_build_fails_with_the_buildpacks_message(request, tmp_path, fixture, env, expected, before_pip):
     image = image_for(request)
-    built = pack.build(image, apps.FIXTURES / fixture, env=env)
+    # The host's CAs, so that uv's failure is the package's, not TLS behind a re-signing proxy.
+    built = pack.build(image, apps.FIXTURES / fixture, env=env, extra=bindings.ca_certificates(tmp_path))
 
     assert built.code != 0
     assert FAILED_BUILD in built.log, built.log

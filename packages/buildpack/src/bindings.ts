@@ -72,6 +72,6 @@ export function pipCaEnvironment(fs: FileSystem, platformDir: string, bundleFile
   const bundle = caBundle(system, files.map((file) => ({ file, text: fs.readFile(file).toString("utf8") })));
   fs.mkdirp(path.dirname(bundleFile));
   fs.writeFile(bundleFile, bundle);
-  // PIP_CERT is pip's --cert; SSL_CERT_FILE covers anything pip's build backends fetch.
+  // SSL_CERT_FILE is what uv reads (and build backends); PIP_CERT for a pip a build backend runs.
   return { env: { PIP_CERT: bundleFile, SSL_CERT_FILE: bundleFile }, bindings };
 }

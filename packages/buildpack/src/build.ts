@@ -5,15 +5,21 @@ import { pipCaEnvironment } from "./bindings";
 import { renderLaunchToml, type Process } from "./cnb/launch";
 import { renderCycloneDx, type Distribution } from "./cnb/sbom";
 import { BuildpackError } from "./errors";
-import { readHandlerSetting, resolveFunctionTarget, type FunctionTarget } from "./function-target";
+import { readHandlerSetting, readPlatformEnv, resolveFunctionTarget, type FunctionTarget } from "./function-target";
 import type { FileSystem, Runner } from "./io";
-import { DEPENDENCIES_LAYER, discardDependencies, installDependencies, requirementLines, type Requirements, type Venv } from "./layers/dependencies";
+import { chooseDependencySource, readDependencyFiles, SOURCE_SETTING, type DependencySource } from "./dependency-source";
+import { installInput } from "./install-input";
+import { DEPENDENCIES_LAYER, discardDependencies, installDependencies, type Venv } from "./layers/dependencies";
+import { indexSettings, readIndexBindings, type IndexSettings } from "./package-index";
+import { redactError, redactingLogger, redactor } from "./redact";
+import { requirementLines } from "./requirements";
+import { checkRuntimeCompatible, readRuntimeRequirements, type RuntimeRequirements } from "./runtime-requirements";
 import { writeFunctionLayer } from "./layers/function";
 import { checkNativeLibraries } from "./native-libraries";
 import { installSystemPackages, readSystemPackages, type SystemPackages } from "./layers/system-packages";
 import type { Logger } from "./log";
 import { errors, log as text } from "./messages";
-import { findPip, findPython, findWheelhouse, runCheck, type CheckResult, type Pip, type PythonInfo, type Wheelhouse } from "./python";
+import { findPoetry, findPython, findUv, findWheelhouse, runCheck, type CheckResult, type PythonInfo, type Uv, type Wheelhouse } from "./python";
 
 export interface BuildContext {
   appDir: string;
@@ -26,6 +32,8 @@ export interface BuildContext {
   runDpkgStatusFile: string;
   /** CNB_TARGET_ARCH, part of the cache key. */
   arch: string;
+  /** The build's environment (platform env included: the lifecycle's clear-env is false). */
+  env: Readonly<Record<string, string | undefined>>;
   fs: FileSystem;
   runner: Runner;
   logger: Logger;
@@ -35,29 +43,54 @@ export interface Analysis {
   target: FunctionTarget;
   python: PythonInfo;
   wheelhouse: Wheelhouse;
-  pip: Pip;
+  uv: Uv;
+  runtime: RuntimeRequirements;
   signature: CheckResult;
-  requirements: Requirements;
-  pipEnv: Record<string, string>;
+  source: DependencySource;
+  /** uv's environment: index settings, the CA bundle, a cache outside every layer. */
+  uvEnv: Record<string, string>;
+  findLinks: string[];
   /** Debian packages from project.toml [com.kn-fn.system-packages]. */
   systemPackages: string[];
 }
 
 const NO_BYTECODE = { PYTHONDONTWRITEBYTECODE: "1" };
-/** Outside every layer: a binding's certificates must not end up in the image. */
-export const CA_BUNDLE_FILE = path.join(os.tmpdir(), "kn-fn-python-function", "ca-bundle.pem");
+/** Outside every layer: a binding's certificates, lock exports and uv's cache stay out of the image. */
+export const WORK_DIR = path.join(os.tmpdir(), "kn-fn-python-function");
+export const CA_BUNDLE_FILE = path.join(WORK_DIR, "ca-bundle.pem");
 /** Not compiled in the app dir: hidden directories (.git, .venv), node_modules, caches. */
 const APP_COMPILE_EXCLUDE = "/(\\.[^/]*|node_modules|__pycache__)(/|$)";
 
-export async function build(ctx: BuildContext): Promise<void> {
+export async function build(context: BuildContext): Promise<void> {
+  // Every credential the build can see is masked in everything it prints, errors included.
+  const bindings = readIndexBindings(context.fs, context.platformDir);
+  const index = indexSettings(context.env, bindings.bindings, bindings.secrets);
+  const redact = redactor(index.secrets);
+  const ctx = { ...context, logger: redactingLogger(context.logger, redact) };
+  try {
+    await buildSteps(ctx, index);
+  } catch (error) {
+    throw redactError(error, redact);
+  }
+}
+
+async function buildSteps(ctx: BuildContext, index: IndexSettings): Promise<void> {
   ctx.logger.header(text.headerAnalyse);
-  const analysis = await analyse(ctx);
+  const analysis = await analyse(ctx, index);
 
   if (analysis.systemPackages.length > 0) ctx.logger.header(text.headerSystemPackages);
   const system = await installSystemPackages({ ...ctx, runDpkgStatus: ctx.runDpkgStatusFile }, analysis.systemPackages);
 
   ctx.logger.header(text.headerDependencies);
-  const venv = await installDependencies({ ...ctx, ...analysis });
+  const input = await installInput(
+    { ...ctx, workDir: WORK_DIR, python: analysis.python, uv: analysis.uv, poetry: () => findPoetry(ctx.fs, ctx.buildpackDir), uvEnv: analysis.uvEnv },
+    analysis.source,
+  );
+  // Before anything is installed: a locked version the runtime cannot run with.
+  const pinned = analysis.source.kind === "pyproject.toml" ? analysis.source.dependencies.join("\n") : input.keyText;
+  checkRuntimeCompatible(pinned, analysis.runtime, analysis.source.kind);
+  const runtimeRequirementsFile = writeRuntimeRequirements(ctx.fs, analysis.wheelhouse, analysis.runtime);
+  const venv = await installDependencies({ ...ctx, ...analysis, input, runtimeRequirementsFile });
 
   ctx.logger.header(text.headerNativeLibraries);
   try {
@@ -82,43 +115,73 @@ export async function build(ctx: BuildContext): Promise<void> {
   ctx.logger.info(text.done);
 }
 
-export async function analyse(ctx: BuildContext): Promise<Analysis> {
+export async function analyse(ctx: BuildContext, index: IndexSettings): Promise<Analysis> {
   const target = resolveFunctionTarget(ctx.fs, ctx.appDir, readHandlerSetting(ctx.fs, ctx.platformDir));
   ctx.logger.info(text.handler(target.value, target.source));
   const python = await findPython(ctx.runner);
   ctx.logger.info(text.python(python.version, python.executable));
   const wheelhouse = findWheelhouse(ctx.fs, ctx.buildpackDir);
-  const pip = findPip(ctx.fs, ctx.buildpackDir);
+  const runtime = readRuntimeRequirements(ctx.fs, wheelhouse.dir);
+  const uv = await findUv(ctx.fs, ctx.runner, ctx.buildpackDir);
   // The invoker's own wheel is importable as a zip: its static check needs no dependencies.
   const argv = [python.executable, "-m", "kn_fn_invoker", "check", "--static", "--json", "--dir", ctx.appDir, "--handler", target.value];
   ctx.logger.command(argv);
   const signature = await runCheck(ctx.runner, argv, { ...NO_BYTECODE, PYTHONPATH: wheelhouse.invokerWheel }, ctx.appDir);
   ctx.logger.info(text.signature(signature.mode, signature.parameters, signature.async));
-  const requirements = readRequirements(ctx);
+  const source = readDependencySource(ctx);
   const systemPackages = readSystemPackages(ctx.fs, ctx.appDir);
   if (systemPackages.length > 0) ctx.logger.info(text.systemPackagesRequested(systemPackages));
   const ca = pipCaEnvironment(ctx.fs, ctx.platformDir, CA_BUNDLE_FILE);
   const files = ca.bindings.reduce((n, b) => n + b.files.length, 0);
   if (files > 0) ctx.logger.info(text.caBindings(ca.bindings.map((b) => b.name), files));
-  return { target, python, wheelhouse, pip, signature, requirements, pipEnv: ca.env, systemPackages };
+  for (const note of index.notes) ctx.logger.info(text.indexSetting(note));
+  const uvEnv = {
+    ...ca.env,
+    ...index.env,
+    UV_CACHE_DIR: path.join(WORK_DIR, "uv-cache"),
+    UV_PYTHON_DOWNLOADS: "never",
+    // The build image's CA store (as pip does with truststore), not uv's compiled-in roots:
+    // an index behind a company CA the image trusts keeps working.
+    UV_SYSTEM_CERTS: "1",
+    UV_NO_PROGRESS: "1",
+  };
+  return { target, python, wheelhouse, uv, runtime, signature, source, uvEnv, findLinks: index.findLinks, systemPackages };
 }
 
-export function readRequirements(ctx: Pick<BuildContext, "fs" | "appDir" | "logger">): Requirements {
-  const file = path.join(ctx.appDir, "requirements.txt");
-  const kind = ctx.fs.kind(file);
-  if (kind === undefined) {
-    ctx.logger.info(text.requirementsNone);
-    return { file: undefined, content: "" };
+export function readDependencySource(ctx: Pick<BuildContext, "fs" | "appDir" | "platformDir" | "logger">): DependencySource {
+  const setting = readPlatformEnv(ctx.fs, ctx.platformDir, SOURCE_SETTING);
+  const source = chooseDependencySource(readDependencyFiles(ctx.fs, ctx.appDir, setting));
+  ctx.logger.info(text.dependencySource(source.kind, describeSource(source, setting)));
+  return source;
+}
+
+function describeSource(source: DependencySource, setting: string | undefined): string {
+  if (setting !== undefined) return text.dependencySourceChosen(source.kind);
+  switch (source.kind) {
+    case "none":
+      return "no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines";
+    case "uv.lock":
+      return "uv project: the locked [project] dependencies";
+    case "poetry.lock":
+      return "Poetry project: the locked main group";
+    case "pyproject.toml": {
+      const n = source.dependencies.length;
+      return `[project] dependencies, ${n} ${n === 1 ? "entry" : "entries"}, resolved now`;
+    }
+    case "requirements.txt": {
+      const n = requirementLines(source.content).length;
+      return `${n} ${n === 1 ? "line" : "lines"}`;
+    }
   }
-  if (kind !== "file") throw new BuildpackError("requirements-unreadable", errors.requirementsNotAFile("requirements.txt"));
-  const bytes = ctx.fs.readFile(file);
-  const content = bytes.toString("utf8");
-  if (Buffer.compare(Buffer.from(content, "utf8"), bytes) !== 0) {
-    throw new BuildpackError("requirements-unreadable", errors.requirementsNotUtf8("requirements.txt"));
-  }
-  const lines = requirementLines(content).length;
-  ctx.logger.info(lines === 0 ? text.requirementsEmpty : text.requirementsFound(lines));
-  return { file, content };
+}
+
+/** The invoker as the buildpack's own wheel, checked by sha256. */
+function writeRuntimeRequirements(fs: FileSystem, wheelhouse: Wheelhouse, runtime: RuntimeRequirements): string {
+  const file = path.join(WORK_DIR, "runtime-requirements.txt");
+  fs.mkdirp(WORK_DIR);
+  // A direct reference: uv asks no index for it (no other file of that name can come in).
+  fs.writeFile(file, `kn-fn-invoker @ file://${wheelhouse.invokerWheel} --hash=sha256:${runtime.invokerSha256}\n`);
+  return file;
 }
 
 async function checkImport(ctx: BuildContext, venv: Venv, target: FunctionTarget, system: SystemPackages): Promise<void> {

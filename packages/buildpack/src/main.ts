@@ -38,6 +38,7 @@ export async function main(phase: string | undefined): Promise<number> {
           runLibrariesFile: process.env[RUN_LIBRARIES_ENV] || RUN_LIBRARIES_PATH,
           runDpkgStatusFile: process.env[RUN_DPKG_STATUS_ENV] || RUN_DPKG_STATUS_PATH,
           arch: process.env["CNB_TARGET_ARCH"] || (process.arch === "x64" ? "amd64" : process.arch),
+          env: process.env,
           fs: nodeFileSystem,
           runner: processRunner,
           logger,

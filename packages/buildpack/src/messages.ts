@@ -5,6 +5,12 @@ import type { HandlerSource } from "./function-target";
 import type { PythonVersionChoice, VersionOrigin } from "./python-version";
 
 export const DEFAULT_HANDLER = "handler.handler";
+const SOURCE_SETTING = "BP_PYTHON_DEPENDENCIES";
+const DEPENDENCY_SOURCES = ["uv.lock", "poetry.lock", "pyproject.toml", "requirements.txt"];
+const PACKAGE_INDEX_BINDING = "package-index";
+const RUNTIME_PACKAGES = "flask, werkzeug, gunicorn or cloudevents";
+const SUPPORTED_FORMS =
+  "uv.lock with pyproject.toml (uv), poetry.lock with pyproject.toml (Poetry), pyproject.toml with [project] dependencies, or requirements.txt";
 export const ACCEPTED_HANDLER_FORM =
   "module.function or package.module.function: the last dot splits, and each part must be a Python identifier that is not a keyword " +
   "(no paths, spaces, file extensions or empty parts)";
@@ -98,15 +104,48 @@ export const errors = {
     `Put only PEM certificates in the binding (besides its type file), or remove the file.`,
   wheelhouseBroken: (dir: string, detail: string) =>
     `[Error: buildpack incomplete] the runtime invoker's wheels are missing from ${dir} (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
-  pipMissing: (dir: string, detail: string) =>
-    `[Error: buildpack incomplete] the pip the buildpack runs is missing from ${dir} (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+  toolMissing: (tool: string, detail: string) =>
+    `[Error: buildpack incomplete] the ${tool} the buildpack runs is missing or broken (${detail}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
   checkUnreadable: (command: string, output: string) =>
     `[Error: function check failed] ${command} printed no result. Its output:\n${output}`,
-  venvFailed: (output: string) =>
-    `[Error: virtualenv not created] python3 -m venv failed. On Debian the build image needs the python3-venv package. Its output:\n${output}`,
-  pipFailed: (output: string) =>
-    `[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker. ` +
-    `Check the names and versions in requirements.txt (a pin that conflicts with the invoker's flask, werkzeug, gunicorn or cloudevents also fails here). pip said:\n${output}`,
+  venvFailed: (output: string) => `[Error: virtualenv not created] uv venv failed. Its output:\n${output}`,
+  installFailed: (source: string, output: string) =>
+    `[Error: dependencies not installed] uv could not install ${source === "none" ? "the runtime invoker" : `the dependencies from ${source} together with the runtime invoker`}. ` +
+    `Check the names and versions there, and that the package index is reachable (a version that conflicts with the invoker's ${RUNTIME_PACKAGES} also fails here). uv said:\n${output}`,
+  pyprojectUnreadable: (detail: string) => `[Error: pyproject.toml unreadable] pyproject.toml is not valid TOML: ${detail}. Fix the syntax.`,
+  pyprojectDependenciesInvalid: () =>
+    `[Error: invalid dependencies] pyproject.toml [project] dependencies must be a list of requirement strings such as "requests>=2.32" (PEP 621).`,
+  lockWithoutPyproject: (lock: string) =>
+    `[Error: ${lock} without pyproject.toml] ${lock} locks the dependencies of a pyproject.toml, and there is none in the app directory. Add the pyproject.toml the lock was made from.`,
+  sourceSettingInvalid: (value: string) =>
+    `[Error: invalid dependency source] ${SOURCE_SETTING}=${shownValue(value)} is not one of ${DEPENDENCY_SOURCES.join(", ")}. ` +
+    `Set it to the file the dependencies should be installed from.`,
+  sourceSettingMissing: (file: string) =>
+    `[Error: dependency source not found] ${SOURCE_SETTING}=${file}, but the app directory has no ${file}. Add it, or set ${SOURCE_SETTING} to a file that exists.`,
+  sourcesConflict: (files: string[]) =>
+    `[Error: more than one dependency source] ${files.join(" and ")} both declare dependencies, and a build installs from exactly one. ` +
+    `Delete the one you do not use, or choose one with ${SOURCE_SETTING} (project.toml [[build.env]] or pack build --env), e.g. ${SOURCE_SETTING}=${files[0]}.`,
+  sourceUnsupported: (files: string[]) =>
+    `[Error: dependency format not supported] the app directory has ${files.join(", ")}, which this buildpack does not install from. ` +
+    `Declare the dependencies in one of: ${SUPPORTED_FORMS}.`,
+  poetryWithoutLock: (names: string[]) =>
+    `[Error: poetry.lock missing] pyproject.toml declares Poetry dependencies (${names.join(", ")}) but there is no poetry.lock. Run \`poetry lock\` and add poetry.lock to the app directory.`,
+  dynamicDependencies: () =>
+    `[Error: dynamic dependencies] pyproject.toml lists "dependencies" in [project] dynamic, so only its build backend knows them. ` +
+    `List them in [project] dependencies, or lock them (uv lock) and add uv.lock.`,
+  uvLockOutdated: (output: string) =>
+    `[Error: uv.lock out of date] uv.lock does not match pyproject.toml, so the locked versions are not what the project asks for. Run \`uv lock\` and add the new uv.lock. uv said:\n${output}`,
+  poetryLockOutdated: (output: string) =>
+    `[Error: poetry.lock out of date] poetry.lock does not match pyproject.toml, so the locked versions are not what the project asks for. Run \`poetry lock\` and add the new poetry.lock. Poetry said:\n${output}`,
+  lockExportFailed: (lock: string, output: string) => `[Error: ${lock} unreadable] exporting the locked dependencies failed. Its output:\n${output}`,
+  runtimeConflict: (source: string, conflicts: Array<{ name: string; locked: string; needed: string }>, invokerVersion: string) =>
+    `[Error: dependencies conflict with the runtime] ${source} pins ${conflicts.map((c) => `${c.name} ${c.locked}`).join(", ")}, but the runtime invoker ${invokerVersion} ` +
+    `runs in the same environment and needs ${conflicts.map((c) => `${c.name}${c.needed}`).join(", ")}. Nothing was installed. ` +
+    `Change ${conflicts.length === 1 ? "that version" : "those versions"} in ${source} to one in the range (or drop the pin and lock again).`,
+  indexBindingInvalid: (name: string, unknown: string[]) =>
+    `[Error: package index binding unreadable] the ${PACKAGE_INDEX_BINDING} binding ${name} must hold index-url and/or extra-index-url, and optionally username and password` +
+    `${unknown.length === 0 ? "" : `; it also has ${unknown.join(", ")}`}.`,
+  indexBindingUrl: () => `[Error: package index binding unreadable] a ${PACKAGE_INDEX_BINDING} binding's URL must start with a scheme such as https://.`,
   nativeLibraryMissing: (missing: Array<{ distribution: string | null; file: string; library: string }>) => {
     const libraries = [...new Set(missing.map((m) => m.library))];
     const rows = missing.map((m) => `  - ${m.distribution ?? "(no installed package)"}: ${m.file} needs ${m.library}`);
@@ -226,13 +265,14 @@ export const log = {
       }
     }
   },
-  requirementsNone: "Requirements: none (no requirements.txt)",
-  requirementsEmpty: "Requirements: none (requirements.txt is empty)",
-  requirementsFound: (count: number) => `Requirements: requirements.txt (${count} ${count === 1 ? "line" : "lines"})`,
+  dependencySource: (source: string, detail: string) => `Dependencies: ${source === "none" ? "none" : source} (${detail})`,
+  dependencySourceChosen: (file: string) => `from ${SOURCE_SETTING}=${file}`,
   caBindings: (names: string[], files: number) =>
-    `pip trusts ${files} extra CA certificate ${files === 1 ? "file" : "files"} from the ca-certificates ${names.length === 1 ? "binding" : "bindings"} ${names.join(", ")}`,
-  pip: (version: string) => `pip ${version} runs from the buildpack; the image gets no pip or setuptools`,
-  cacheReused: "Reusing cached dependencies (requirements unchanged)",
+    `uv trusts ${files} extra CA certificate ${files === 1 ? "file" : "files"} from the ca-certificates ${names.length === 1 ? "binding" : "bindings"} ${names.join(", ")}`,
+  indexSetting: (note: string) => `Package index: ${note}`,
+  vendor: (dir: string, wheels: number) => `Vendored wheels: ${wheels} in ${dir}; installing with no package index`,
+  uv: (version: string) => `uv ${version} runs from the buildpack; the image gets no installer (no uv, pip or setuptools)`,
+  cacheReused: (source: string) => `Reusing cached dependencies (${source === "none" ? "no dependencies" : `${source} unchanged`}, same Python, runtime and uv)`,
   cacheRebuild: "Installing dependencies afresh because:",
   cacheReason: (reason: string) => `- ${reason}`,
   nativeChecked: (files: number) =>
@@ -252,10 +292,12 @@ export const reasons = {
   noCache: "no cached dependencies layer",
   noVenv: "the cached layer has no virtualenv",
   formatChanged: (from: string, to: string) => `the layer format changed (${from} -> ${to})`,
-  requirementsChanged: (from: string, to: string) => `requirements.txt changed (sha256 ${short(from)} -> ${short(to)})`,
+  sourceChanged: (from: string, to: string) => `the dependency source changed (${from} -> ${to})`,
+  inputsChanged: (source: string, from: string, to: string) =>
+    `${source === "uv.lock" || source === "poetry.lock" ? `the dependencies locked in ${source}` : source === "pyproject.toml" ? "pyproject.toml's [project] dependencies" : source} changed (sha256 ${short(from)} -> ${short(to)})`,
   pythonChanged: (from: string, to: string) => `Python changed (${from} -> ${to})`,
   invokerChanged: (from: string, to: string) => `runtime invoker changed (${from} -> ${to})`,
-  pipChanged: (from: string, to: string) => `pip changed (${from} -> ${to})`,
+  uvChanged: (from: string, to: string) => `uv changed (${from} -> ${to})`,
   noSystemPackagesCache: "no cached system-packages layer",
   systemPackagesListChanged: (from: string, to: string) => `the declared packages changed (${from || "(none)"} -> ${to})`,
   systemPackagesArchiveChanged: (from: string, to: string) => `the archive has other versions (${from || "(none)"} -> ${to})`,

@@ -7,7 +7,6 @@ import { errors } from "./messages";
 
 export const MINIMUM_PYTHON = "3.11";
 const INVOKER_WHEEL = /^kn_fn_invoker-([^-]+)-py3-none-any\.whl$/;
-const PIP_DIST_INFO = /^pip-([^-]+)\.dist-info$/;
 
 export interface PythonInfo {
   version: string;
@@ -49,8 +48,6 @@ export interface Wheelhouse {
   dir: string;
   invokerWheel: string;
   invokerVersion: string;
-  /** The invoker's exact dependency pins (requirements.lock), used as pip constraints. */
-  constraints: string;
 }
 
 export function findWheelhouse(fs: FileSystem, buildpackDir: string): Wheelhouse {
@@ -61,31 +58,34 @@ export function findWheelhouse(fs: FileSystem, buildpackDir: string): Wheelhouse
   if (wheel === undefined || wheels.length !== 1) {
     throw new BuildpackError("wheelhouse-broken", errors.wheelhouseBroken(dir, `${wheels.length} kn_fn_invoker wheels`));
   }
-  const constraints = path.join(dir, "constraints.txt");
-  if (fs.kind(constraints) !== "file") throw new BuildpackError("wheelhouse-broken", errors.wheelhouseBroken(dir, "no constraints.txt"));
-  return { dir, invokerWheel: path.join(dir, wheel), invokerVersion: (INVOKER_WHEEL.exec(wheel) as RegExpExecArray)[1] as string, constraints };
+  return { dir, invokerWheel: path.join(dir, wheel), invokerVersion: (INVOKER_WHEEL.exec(wheel) as RegExpExecArray)[1] as string };
 }
 
 /**
- * The pip the buildpack runs: an unpacked, pinned pip wheel inside the buildpack, put on
- * PYTHONPATH for the install step only. The virtualenv is made --without-pip, so neither pip
- * nor setuptools ends up in the image (they were two thirds of a template's venv).
+ * The installer: uv from PyPI's wheel (pinned by sha256 in scripts/package.sh), shipped in the
+ * buildpack as `uv/uv`, so installs work offline and the image holds no installer at all.
  */
-export interface Pip {
-  /** The directory that holds the `pip` package: PYTHONPATH for `python -m pip`. */
-  path: string;
+export interface Uv {
+  executable: string;
   version: string;
 }
 
-export function findPip(fs: FileSystem, buildpackDir: string): Pip {
-  const dir = path.join(buildpackDir, "pip");
-  if (fs.kind(dir) !== "dir") throw new BuildpackError("wheelhouse-broken", errors.pipMissing(dir, "no such directory"));
-  const versions = fs.readdir(dir).map((name) => PIP_DIST_INFO.exec(name)?.[1]).filter((v): v is string => v !== undefined);
-  const [version] = versions;
-  if (version === undefined || versions.length !== 1 || fs.kind(path.join(dir, "pip", "__main__.py")) !== "file") {
-    throw new BuildpackError("wheelhouse-broken", errors.pipMissing(dir, `${versions.length} pip dist-info directories`));
-  }
-  return { path: dir, version };
+const UV_VERSION = /^uv (\S+)/;
+
+export async function findUv(fs: FileSystem, runner: Runner, buildpackDir: string): Promise<Uv> {
+  const executable = path.join(buildpackDir, "uv", "uv");
+  if (fs.kind(executable) !== "file") throw new BuildpackError("wheelhouse-broken", errors.toolMissing("uv", executable));
+  const result = await runner.run([executable, "--version"]);
+  const version = UV_VERSION.exec(result.stdout.trim())?.[1];
+  if (result.code !== 0 || version === undefined) throw new BuildpackError("wheelhouse-broken", errors.toolMissing("uv", `${executable}: ${result.output.trim()}`));
+  return { executable, version };
+}
+
+/** Poetry and its export plugin, unpacked (scripts/poetry.sh): PYTHONPATH for `python3 -m poetry`. */
+export function findPoetry(fs: FileSystem, buildpackDir: string): string {
+  const dir = path.join(buildpackDir, "poetry");
+  if (fs.kind(path.join(dir, "poetry", "__main__.py")) !== "file") throw new BuildpackError("wheelhouse-broken", errors.toolMissing("Poetry", dir));
+  return dir;
 }
 
 export interface CheckResult {

@@ -1,55 +1,60 @@
-// Layer `dependencies` (launch + cache): ONE virtualenv holding the user's requirements and
-// the runtime invoker, installed in one pip resolve so that a conflict between the two fails
-// the build with pip's message rather than the first request.
+// Layer `dependencies` (launch + cache): ONE virtualenv holding the function's dependencies and
+// the runtime invoker, installed by uv in one resolve, so that a conflict between the two fails
+// the build rather than the first request.
+//
+// Every source becomes a requirements input first: a lock is exported by its own tool (uv
+// export, Poetry's export plugin) with its hashes, pyproject.toml and requirements.txt are
+// given to uv as they are. The cache key is the content of that input, so a lock change that
+// does not change what is installed (a dev dependency) reinstalls nothing.
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { discardLayer, freshLayer, layerDir, readLayerMetadata, writeLayerToml, type LayerMetadata } from "../cnb/layer";
 import { writeEnv } from "../cnb/env";
+import type { DependencySource } from "../dependency-source";
 import { BuildpackError } from "../errors";
 import type { FileSystem, Runner } from "../io";
 import type { Logger } from "../log";
 import { errors, log as text, reasons } from "../messages";
-import type { Pip, PythonInfo, Wheelhouse } from "../python";
+import type { PythonInfo, Uv, Wheelhouse } from "../python";
 
 export const DEPENDENCIES_LAYER = "dependencies";
 /** Bump when the layer's contents change shape, so old caches are not reused. */
-export const LAYER_FORMAT = "2"; // 2: venv --without-pip (1 had pip and setuptools)
+export const LAYER_FORMAT = "3"; // 3: made by uv (2: pip, venv --without-pip; 1 had pip and setuptools)
 
 export type CacheKey = {
   format: string;
-  requirements_sha256: string;
+  source: string;
+  inputs_sha256: string;
   python_version: string;
   invoker_version: string;
-  pip_version: string;
+  uv_version: string;
   arch: string;
 };
 
-export interface Requirements {
-  /** Absolute path, or undefined when there is no requirements.txt. */
-  file: string | undefined;
-  content: string;
-}
-
 /**
- * Pure: the lines of requirements.txt that ask pip for something (not blank, not a comment).
- * A file of only comments is no requirements: installed offline with --no-index, like an
- * empty one (a template's explanatory comment must not make the build ask an index).
+ * What uv installs besides the invoker: the file given to `uv pip install -r` (undefined: no
+ * user dependencies, installed offline), and the text the cache key hashes.
  */
-export function requirementLines(content: string): string[] {
-  return content.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+export interface InstallInput {
+  source: DependencySource["kind"];
+  requirementsFile: string | undefined;
+  keyText: string;
+  /** `vendor/` of wheels in the app: installed from it with no index at all. */
+  vendorDir: string | undefined;
 }
 
-export function requirementsSha256(content: string): string {
+export function sha256(content: string): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-export function cacheKey(requirements: Requirements, python: PythonInfo, wheelhouse: Wheelhouse, pip: Pip, arch: string): CacheKey {
+export function cacheKey(input: InstallInput, python: PythonInfo, wheelhouse: Wheelhouse, uv: Uv, arch: string): CacheKey {
   return {
     format: LAYER_FORMAT,
-    requirements_sha256: requirementsSha256(requirements.content),
+    source: input.source,
+    inputs_sha256: sha256(input.keyText),
     python_version: python.version,
     invoker_version: wheelhouse.invokerVersion,
-    pip_version: pip.version,
+    uv_version: uv.version,
     arch,
   };
 }
@@ -60,30 +65,37 @@ export function cacheInvalidationReasons(cached: LayerMetadata | undefined, want
   const found: string[] = [];
   const was = (key: keyof CacheKey) => cached[key] ?? "";
   if (was("format") !== wanted.format) found.push(reasons.formatChanged(was("format") || "none", wanted.format));
-  if (was("requirements_sha256") !== wanted.requirements_sha256) {
-    found.push(reasons.requirementsChanged(was("requirements_sha256"), wanted.requirements_sha256));
+  if (was("source") !== wanted.source) {
+    found.push(reasons.sourceChanged(was("source") || "none", wanted.source));
+  } else if (was("inputs_sha256") !== wanted.inputs_sha256) {
+    found.push(reasons.inputsChanged(wanted.source, was("inputs_sha256"), wanted.inputs_sha256));
   }
   if (was("python_version") !== wanted.python_version) found.push(reasons.pythonChanged(was("python_version") || "none", wanted.python_version));
   if (was("invoker_version") !== wanted.invoker_version) {
     found.push(reasons.invokerChanged(was("invoker_version") || "none", wanted.invoker_version));
   }
-  if (was("pip_version") !== wanted.pip_version) found.push(reasons.pipChanged(was("pip_version") || "none", wanted.pip_version));
+  if (was("uv_version") !== wanted.uv_version) found.push(reasons.uvChanged(was("uv_version") || "none", wanted.uv_version));
   if (was("arch") !== wanted.arch) found.push(reasons.archChanged(was("arch") || "none", wanted.arch));
   return found;
 }
 
 export interface DependenciesContext {
   layersDir: string;
+  appDir: string;
   fs: FileSystem;
   runner: Runner;
   logger: Logger;
   python: PythonInfo;
   wheelhouse: Wheelhouse;
-  pip: Pip;
-  requirements: Requirements;
+  uv: Uv;
+  input: InstallInput;
+  /** The invoker pinned by version and hash (a file outside every layer). */
+  runtimeRequirementsFile: string;
   arch: string;
-  /** Added to pip's environment (PIP_CERT from a ca-certificates binding); not in the cache key. */
-  pipEnv: Record<string, string>;
+  /** uv's environment for this build (index settings, CA bundle, cache dir); not in the cache key. */
+  uvEnv: Record<string, string>;
+  /** --find-links from the build's settings (UV_FIND_LINKS, PIP_FIND_LINKS). */
+  findLinks: string[];
 }
 
 export interface Venv {
@@ -92,30 +104,29 @@ export interface Venv {
   reused: boolean;
 }
 
-const QUIET_PYTHON = { PYTHONDONTWRITEBYTECODE: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INPUT: "1" };
+const QUIET_PYTHON = { PYTHONDONTWRITEBYTECODE: "1" };
 
-async function step(
-  ctx: DependenciesContext,
-  argv: string[],
-  fail: (output: string) => BuildpackError,
-  env: Record<string, string> = {},
-): Promise<void> {
+async function step(ctx: DependenciesContext, argv: string[], cwd: string, fail: (output: string) => BuildpackError, env: Record<string, string> = {}): Promise<void> {
   ctx.logger.command(argv);
-  const result = await ctx.runner.run(argv, { env: { ...QUIET_PYTHON, ...env }, cwd: ctx.layersDir });
+  const result = await ctx.runner.run(argv, { env: { ...QUIET_PYTHON, ...env }, cwd });
   ctx.logger.output(result.output);
   if (result.code !== 0) throw fail(result.output.trim());
 }
 
-export function pipInstallArgs(venvPython: string, wheelhouse: Wheelhouse, requirements: Requirements): string[] {
-  const userFile = requirementLines(requirements.content).length > 0 ? requirements.file : undefined;
+/** Pure: the one `uv pip install` of the invoker and the function's dependencies. */
+export function uvInstallArgs(uv: Uv, venvPython: string, wheelhouse: Wheelhouse, input: InstallInput, runtimeRequirementsFile: string, findLinks: string[] = []): string[] {
+  const offline = input.requirementsFile === undefined || input.vendorDir !== undefined;
   return [
-    venvPython, "-m", "pip", "install", "--no-compile",
-    // With no user requirements everything comes from the buildpack: do not ask an index.
-    ...(userFile === undefined ? ["--no-index"] : []),
+    uv.executable, "pip", "install", "--python", venvPython,
+    // Copies, not links into uv's cache: the cache is gone after the build.
+    "--link-mode", "copy",
+    // Nothing to fetch (only the buildpack's wheels), or the app vendors its wheels.
+    ...(offline ? ["--offline", "--no-index"] : []),
+    ...(input.vendorDir === undefined ? [] : ["--find-links", input.vendorDir]),
+    ...findLinks.flatMap((location) => ["--find-links", location]),
     "--find-links", wheelhouse.dir,
-    "--constraint", wheelhouse.constraints,
-    `kn-fn-invoker==${wheelhouse.invokerVersion}`,
-    ...(userFile === undefined ? [] : ["--requirement", userFile]),
+    "--requirement", runtimeRequirementsFile,
+    ...(input.requirementsFile === undefined ? [] : ["--requirement", input.requirementsFile]),
   ];
 }
 
@@ -128,34 +139,36 @@ export async function installDependencies(ctx: DependenciesContext): Promise<Ven
   const layer = layerDir(ctx.layersDir, DEPENDENCIES_LAYER);
   const venv = path.join(layer, "venv");
   const venvPython = path.join(venv, "bin", "python");
-  const wanted = cacheKey(ctx.requirements, ctx.python, ctx.wheelhouse, ctx.pip, ctx.arch);
+  const wanted = cacheKey(ctx.input, ctx.python, ctx.wheelhouse, ctx.uv, ctx.arch);
   const cached = readLayerMetadata(ctx.fs, ctx.layersDir, DEPENDENCIES_LAYER);
   let found = cacheInvalidationReasons(cached, wanted);
   if (found.length === 0 && ctx.fs.kind(venvPython) === undefined) found = [reasons.noVenv];
   const types = { launch: true, build: false, cache: true };
 
   if (found.length === 0) {
-    ctx.logger.info(text.cacheReused);
+    ctx.logger.info(text.cacheReused(ctx.input.source));
   } else {
     ctx.logger.info(text.cacheRebuild);
     for (const reason of found) ctx.logger.info(text.cacheReason(reason));
     // No toml until the install succeeded: a failed build leaves nothing to restore.
     freshLayer(ctx.fs, ctx.layersDir, DEPENDENCIES_LAYER);
     try {
-      await step(ctx, [ctx.python.executable, "-m", "venv", "--without-pip", venv], (o) => new BuildpackError("venv-failed", errors.venvFailed(o)));
-      ctx.logger.info(text.pip(ctx.pip.version));
-      // The venv's python with the buildpack's pip on PYTHONPATH installs into the venv
-      // (sys.prefix); pip's own build-isolation subprocesses find pip by its location.
+      // No pip, no setuptools: uv seeds nothing unless asked.
+      await step(ctx, [ctx.uv.executable, "venv", "--python", ctx.python.executable, "--no-project", "--no-config", venv], ctx.layersDir, (o) => new BuildpackError("venv-failed", errors.venvFailed(o)), ctx.uvEnv);
+      ctx.logger.info(text.uv(ctx.uv.version));
+      // From the app directory: uv reads the project's own [tool.uv] index settings there.
       await step(
         ctx,
-        pipInstallArgs(venvPython, ctx.wheelhouse, ctx.requirements),
-        (o) => new BuildpackError("pip-failed", errors.pipFailed(o)),
-        { ...ctx.pipEnv, PYTHONPATH: ctx.pip.path },
+        uvInstallArgs(ctx.uv, venvPython, ctx.wheelhouse, ctx.input, ctx.runtimeRequirementsFile, ctx.findLinks),
+        ctx.appDir,
+        (o) => new BuildpackError("install-failed", errors.installFailed(ctx.input.source, o)),
+        ctx.uvEnv,
       );
       // Hash-based pycs: the same bytes every build, and no stat of the source at import.
       await step(
         ctx,
         [venvPython, "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash", path.join(venv, "lib")],
+        ctx.layersDir,
         (o) => new BuildpackError("compile-failed", errors.compileFailed(o)),
       );
     } catch (error) {

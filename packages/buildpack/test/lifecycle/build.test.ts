@@ -1,4 +1,6 @@
 // The real lifecycle (detector, builder) on fixture apps; then the web process answers.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -41,7 +43,7 @@ const layer = (w: Workspace, ...parts: string[]) => path.join(w.layers, BUILDPAC
 function expectBuilt(w: Workspace, handler: string) {
   const deps = readToml(layer(w, "dependencies.toml"));
   expect(deps["types"]).toEqual({ launch: true, build: false, cache: true });
-  expect(Object.keys(deps["metadata"] as object).sort()).toEqual(["arch", "format", "invoker_version", "pip_version", "python_version", "requirements_sha256"]);
+  expect(Object.keys(deps["metadata"] as object).sort()).toEqual(["arch", "format", "inputs_sha256", "invoker_version", "python_version", "source", "uv_version"]);
   expect(readToml(layer(w, "function.toml"))["types"]).toEqual({ launch: true, build: false, cache: false });
   expect(fs.readFileSync(layer(w, "function", "env.launch", "PYTHON_HANDLER.override"), "utf8")).toBe(handler);
   const venvPython = layer(w, "dependencies", "venv", "bin", "python");
@@ -51,10 +53,11 @@ function expectBuilt(w: Workspace, handler: string) {
   const sbom = JSON.parse(fs.readFileSync(layer(w, "dependencies.sbom.cdx.json"), "utf8"));
   const names = sbom.components.map((c: { name: string; version: string }) => `${c.name.toLowerCase()}==${c.version}`);
   expect(names).toEqual(expect.arrayContaining(["flask==3.1.3", "kn-fn-invoker==0.1.0", "gunicorn==27.0.1", "werkzeug==3.1.9"]));
-  // pip runs from the buildpack: neither it nor setuptools is in the image.
-  expect(names.filter((n: string) => /^(pip|setuptools)==/.test(n))).toEqual([]);
+  // uv runs from the buildpack: no installer (uv, pip, setuptools) is in the image.
+  expect(names.filter((n: string) => /^(pip|setuptools|uv)==/.test(n))).toEqual([]);
   const sitePackages = layer(w, "dependencies", "venv", "lib", "python3.11", "site-packages");
-  expect(fs.readdirSync(sitePackages).filter((n) => /^(pip|setuptools|_distutils_hack)\b/.test(n))).toEqual([]);
+  expect(fs.readdirSync(sitePackages).filter((n) => /^(pip|setuptools|_distutils_hack|uv)\b/.test(n))).toEqual([]);
+  expect(fs.readdirSync(layer(w, "dependencies", "venv", "bin")).filter((n) => /^(pip|uv)/.test(n))).toEqual([]);
   // The lifecycle's own record for the exporter and launcher.
   const recorded = readToml(path.join(w.layers, "config", "metadata.toml")) as { processes?: Array<Record<string, unknown>>; "buildpack-default-process-type"?: string };
   expect(recorded["buildpack-default-process-type"]).toBe("web");
@@ -65,7 +68,7 @@ function expectBuilt(w: Workspace, handler: string) {
 }
 
 describe("the packaged buildpack", () => {
-  it("has buildpack.toml for API 0.10 with targets, sh shims, node, the wheelhouse; fixed modes and mtimes", () => {
+  it("has buildpack.toml for API 0.10 with targets, sh shims, node, uv, Poetry, the wheelhouse; fixed modes and mtimes", () => {
     const dir = path.join(buildpacks, BUILDPACK_DIR_NAME, "0.1.0");
     const descriptor = readToml(path.join(dir, "buildpack.toml"));
     expect(descriptor["api"]).toBe("0.10");
@@ -78,9 +81,19 @@ describe("the packaged buildpack", () => {
     expect(fs.statSync(path.join(dir, "node", "bin", "node")).mode & 0o777).toBe(0o755);
     expect(fs.readdirSync(path.join(dir, "lib"))).toEqual(["main.js"]);
     const wheels = fs.readdirSync(path.join(dir, "wheelhouse"));
-    expect(wheels).toEqual(expect.arrayContaining(["constraints.txt", "kn_fn_invoker-0.1.0-py3-none-any.whl"]));
-    expect(fs.readFileSync(path.join(dir, "wheelhouse", "constraints.txt"), "utf8")).toContain("flask==3.1.3\n");
-    expect(fs.readdirSync(path.join(dir, "pip"))).toEqual(["pip", `pip-${(descriptor["metadata"] as Record<string, string>)["pip-version"]}.dist-info`]);
+    expect(wheels).toEqual(expect.arrayContaining(["runtime.json", "kn_fn_invoker-0.1.0-py3-none-any.whl", "flask-3.1.3-py3-none-any.whl"]));
+    const runtime = JSON.parse(fs.readFileSync(path.join(dir, "wheelhouse", "runtime.json"), "utf8"));
+    // Ranges, not the exact pins of requirements.lock: they must not constrain a user's lock.
+    expect(Object.keys(runtime.requires).sort()).toEqual(["cloudevents", "flask", "gunicorn", "werkzeug"]);
+    for (const range of Object.values(runtime.requires)) expect(range).toMatch(/^>=[\d.]+,<\d+$/);
+    const wheel = fs.readFileSync(path.join(dir, "wheelhouse", "kn_fn_invoker-0.1.0-py3-none-any.whl"));
+    expect(runtime.invoker_sha256).toBe(createHash("sha256").update(wheel).digest("hex"));
+    const uvVersion = (descriptor["metadata"] as Record<string, string>)["uv-version"] ?? "missing";
+    expect(execFileSync(path.join(dir, "uv", "uv"), ["--version"], { encoding: "utf8" })).toMatch(new RegExp(`^uv ${uvVersion.replace(/\./g, "\\.")} `));
+    expect(fs.statSync(path.join(dir, "uv", "uv")).mode & 0o777).toBe(0o755);
+    expect(fs.existsSync(path.join(dir, "pip"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "poetry", "poetry", "__main__.py"))).toBe(true);
+    expect(fs.existsSync(path.join(dir, "poetry", "poetry_plugin_export"))).toBe(true);
     expect(fs.statSync(path.join(dir, "buildpack.toml")).mtime.toISOString()).toBe("1980-01-01T00:00:01.000Z");
   });
 });
@@ -105,10 +118,12 @@ describe("build", () => {
       "  Handler: handler.handler (default)",
       "  Python: 3.11.",
       "  Signature: HTTP function, parameters: req",
-      "  Requirements: none (no requirements.txt)",
+      "  Dependencies: none (no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines)",
       "[Installing dependencies]",
       "  Installing dependencies afresh because:\n  - no cached dependencies layer",
-      "-m pip install --no-compile --no-index --find-links",
+      "/uv/uv venv --python /usr/bin/python3 --no-project --no-config ",
+      "/uv/uv pip install --python ",
+      " --link-mode copy --offline --no-index --find-links ",
       "[Checking native libraries against the run image]",
       "/python/kn_fn_linkage.py --env ",
       // markupsafe's speedups: the only ELF file the runtime's own wheels install
@@ -136,8 +151,9 @@ describe("build", () => {
     fs.writeFileSync(path.join(w.app, "handler.py"), "def handler(req):\n    return 'changed'\n");
     const again = builder(w, buildpacks);
     expect(again.code).toBe(0);
-    expect(again.output).toContain("[Installing dependencies]\n  Reusing cached dependencies (requirements unchanged)\n");
+    expect(again.output).toContain("[Installing dependencies]\n  Reusing cached dependencies (no dependencies, same Python, runtime and uv)\n");
     expect(again.output).not.toContain("pip install");
+    expect(again.output).not.toContain("uv venv");
     expectBuilt(w, "handler.handler");
     const served2 = await serveDefaultProcess(w);
     try {
@@ -152,7 +168,7 @@ describe("build", () => {
     const result = detectAndBuild(w);
     expect(result.code).toBe(0);
     expect(result.output).toContain("  Signature: CloudEvent function, parameters: data, attributes");
-    expect(result.output).toContain("  Requirements: none (requirements.txt is empty)");
+    expect(result.output).toContain("  Dependencies: none (no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines)");
     expectBuilt(w, "handler.handler");
     const served = await serveDefaultProcess(w);
     try {
@@ -186,7 +202,7 @@ describe("build", () => {
     fs.appendFileSync(path.join(w.app, "main.py"), "\n\ndef other(req):\n    return 'other'\n");
     fs.writeFileSync(path.join(w.platform, "env", "PYTHON_HANDLER"), "main.other");
     const again = builder(w, buildpacks);
-    expect(again.output).toContain("Reusing cached dependencies (requirements unchanged)");
+    expect(again.output).toContain("Reusing cached dependencies (no dependencies, same Python, runtime and uv)");
     expect(again.code).toBe(0);
     expectBuilt(w, "main.other");
     served = await serveDefaultProcess(w);
@@ -215,8 +231,8 @@ describe("build", () => {
     const w = ws("pypi-package");
     const result = detectAndBuild(w);
     expect(result.code).toBe(0);
-    expect(result.output).toContain("  Requirements: requirements.txt (1 line)");
-    expect(result.output).toMatch(/-m pip install --no-compile --find-links \S+ --constraint \S+ kn-fn-invoker==0\.1\.0 --requirement \S+requirements\.txt/);
+    expect(result.output).toContain("  Dependencies: requirements.txt (1 line)");
+    expect(result.output).toMatch(/\/uv\/uv pip install --python \S+ --link-mode copy --find-links \S+ --requirement \S+runtime-requirements\.txt --requirement \S+\/requirements\.txt\n/);
     const { names } = expectBuilt(w, "handler.handler");
     expect(names).toContain("idna==3.20");
     const served = await serveDefaultProcess(w);
@@ -260,12 +276,12 @@ describe("build failures", () => {
     const { w } = expectFailure("import-error", {}, "[Checking that the function imports]", "[Error: ", "module_that_does_not_exist_kn_fn");
     expect(fs.existsSync(layer(w, "dependencies.toml"))).toBe(true);
   });
-  it("a requirement that does not exist on PyPI fails with pip's message and leaves no layer", () => {
+  it("a requirement that does not exist on PyPI fails with uv's message and leaves no layer", () => {
     const { w } = expectFailure(
       "missing-requirement",
       {},
       "[Error: dependencies not installed]",
-      "kn-fn-no-such-package-on-pypi==9.9.9",
+      "Because kn-fn-no-such-package-on-pypi was not found in the package registry and you require kn-fn-no-such-package-on-pypi==9.9.9",
     );
     expect(fs.existsSync(layer(w, "dependencies.toml"))).toBe(false);
     expect(fs.existsSync(layer(w, "dependencies"))).toBe(false);

@@ -1,9 +1,9 @@
-// ca-certificates bindings: which bindings count, the bundle pip gets, and the build's use of it.
+// ca-certificates bindings: which bindings count, the bundle uv gets, and the build's use of it.
 import { caBundle, caCertificateBindings, pipCaEnvironment, SYSTEM_CA_BUNDLE } from "../../src/bindings";
 import { build, CA_BUNDLE_FILE } from "../../src/build";
 import { BuildpackError } from "../../src/errors";
 import { MemoryFs } from "./fakes";
-import { PLATFORM, world } from "./world";
+import { PLATFORM, UV, world } from "./world";
 
 const PEM = (n: number) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----\n`;
 
@@ -58,14 +58,17 @@ describe("pipCaEnvironment", () => {
 });
 
 describe("build with a ca-certificates binding", () => {
-  test("says so, and pip runs with PIP_CERT pointing at the combined bundle", async () => {
+  test("says so, and uv runs with SSL_CERT_FILE pointing at the combined bundle", async () => {
     const w = world({ files: { "handler.py": "def handler(req):\n    return 'hi'\n", "requirements.txt": "idna==3.20\n" } });
     w.fs.writeFile(`${PLATFORM}/bindings/proxy/type`, "ca-certificates");
     w.fs.writeFile(`${PLATFORM}/bindings/proxy/ca.crt`, PEM(1));
     await build(w.ctx);
-    expect(w.log.text()).toContain("  pip trusts 1 extra CA certificate file from the ca-certificates binding proxy\n");
-    const pip = w.runner.calls.find((c) => c.argv.includes("pip") && c.argv.includes("install"));
-    expect(pip?.options.env?.PIP_CERT).toBe(CA_BUNDLE_FILE);
+    expect(w.log.text()).toContain("  uv trusts 1 extra CA certificate file from the ca-certificates binding proxy\n");
+    const install = w.runner.calls.find((c) => c.argv[0] === UV && c.argv[1] === "pip" && c.argv[2] === "install");
+    // uv reads SSL_CERT_FILE; the venv step gets the same environment.
+    expect(install?.options.env?.SSL_CERT_FILE).toBe(CA_BUNDLE_FILE);
+    const venv = w.runner.calls.find((c) => c.argv[0] === UV && c.argv[1] === "venv");
+    expect(venv?.options.env?.SSL_CERT_FILE).toBe(CA_BUNDLE_FILE);
     expect(w.fs.readFile(CA_BUNDLE_FILE).toString()).toContain("MII1");
   });
 });

@@ -1,9 +1,9 @@
 import * as TOML from "@iarna/toml";
-import { build } from "../../src/build";
+import { build, WORK_DIR } from "../../src/build";
 import { BuildpackError } from "../../src/errors";
 import { renderLayerToml } from "../../src/cnb/layer";
-import { requirementsSha256 } from "../../src/layers/dependencies";
-import { APP, LAYERS, LINKAGE, okCheck, PIP, RUN_LIBRARIES, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
+import { sha256 } from "../../src/layers/dependencies";
+import { APP, LAYERS, LINKAGE, okCheck, RUN_LIBRARIES, UV, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
 
 async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
   const w = world(options);
@@ -21,15 +21,17 @@ const FRESH_LOG = `[Analysing the function]
   Python: 3.11.2 (/usr/bin/python3)
   $ /usr/bin/python3 -m kn_fn_invoker check --static --json --dir ${APP} --handler handler.handler
   Signature: HTTP function, parameters: req
-  Requirements: none (no requirements.txt)
+  Dependencies: none (no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines)
 
 [Installing dependencies]
   Installing dependencies afresh because:
   - no cached dependencies layer
-  $ /usr/bin/python3 -m venv --without-pip ${VENV}
-  pip 26.3 runs from the buildpack; the image gets no pip or setuptools
-  $ ${VENV_PYTHON} -m pip install --no-compile --no-index --find-links ${WHEELHOUSE} --constraint ${WHEELHOUSE}/constraints.txt kn-fn-invoker==0.1.0
-      Successfully installed flask-3.1.3 kn-fn-invoker-0.1.0
+  $ ${UV} venv --python /usr/bin/python3 --no-project --no-config ${VENV}
+  uv 0.13.10 runs from the buildpack; the image gets no installer (no uv, pip or setuptools)
+  $ ${UV} pip install --python ${VENV_PYTHON} --link-mode copy --offline --no-index --find-links ${WHEELHOUSE} --requirement ${WORK_DIR}/runtime-requirements.txt
+      Installed 2 packages
+       + flask==3.1.3
+       + kn-fn-invoker==0.1.0
   $ ${VENV_PYTHON} -m compileall -q -f -j 0 --invalidation-mode unchecked-hash ${VENV}/lib
 
 [Checking native libraries against the run image]
@@ -65,8 +67,13 @@ describe("build", () => {
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toBe(
       renderLayerToml({
         types: { launch: true, build: false, cache: true },
-        metadata: { arch: "amd64", format: "2", invoker_version: "0.1.0", pip_version: "26.3", python_version: "3.11.2", requirements_sha256: requirementsSha256("") },
+        metadata: { arch: "amd64", format: "3", inputs_sha256: sha256(""), invoker_version: "0.1.0", python_version: "3.11.2", source: "none", uv_version: "0.13.10" },
       }),
+    );
+    // The invoker as a direct reference to the buildpack's own wheel, checked by hash, outside
+    // every layer: uv asks no index for it.
+    expect(w.fs.text(`${WORK_DIR}/runtime-requirements.txt`)).toBe(
+      `kn-fn-invoker @ file://${WHEELHOUSE}/kn_fn_invoker-0.1.0-py3-none-any.whl --hash=sha256:${"ab".repeat(32)}\n`,
     );
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toContain("[types]\nlaunch = true\nbuild = false\ncache = true\n");
     expect(w.fs.tree(`${LAYERS}/dependencies`)).toEqual(["env.launch/PATH.delim", "env.launch/PATH.prepend", "env.launch/VIRTUAL_ENV.override", "venv/bin/python"]);
@@ -100,8 +107,8 @@ describe("build", () => {
     again.ctx.fs = w.fs;
     await build(again.ctx);
     const commands = again.runner.commands();
-    expect(commands.some((c) => c.includes("pip install") || c.includes(" -m venv "))).toBe(false);
-    expect(again.log.text()).toContain("[Installing dependencies]\n  Reusing cached dependencies (requirements unchanged)\n\n[Checking");
+    expect(commands.some((c) => c.includes("pip install") || c.includes(" venv "))).toBe(false);
+    expect(again.log.text()).toContain("[Installing dependencies]\n  Reusing cached dependencies (no dependencies, same Python, runtime and uv)\n\n[Checking");
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toContain("[types]\nlaunch = true\nbuild = false\ncache = true\n");
     expect(w.fs.kind(`${LAYERS}/launch.toml`)).toBe("file");
     expect(before).toBeGreaterThan(0);
@@ -120,23 +127,27 @@ describe("build", () => {
   it("reinstalls when requirements change, with the reason", async () => {
     const w = world({ files: { "handler.py": "", "requirements.txt": "six==1.16.0\n# a comment\n\n" } });
     await build(w.ctx);
-    expect(w.log.text()).toContain("  Requirements: requirements.txt (1 line)\n");
+    expect(w.log.text()).toContain("  Dependencies: requirements.txt (1 line)\n");
     expect(w.runner.commands()).toContain(
-      `${VENV_PYTHON} -m pip install --no-compile --find-links ${WHEELHOUSE} --constraint ${WHEELHOUSE}/constraints.txt kn-fn-invoker==0.1.0 --requirement ${APP}/requirements.txt`,
+      `${UV} pip install --python ${VENV_PYTHON} --link-mode copy --find-links ${WHEELHOUSE} --requirement ${WORK_DIR}/runtime-requirements.txt --requirement ${APP}/requirements.txt`,
     );
     w.fs.writeFile(`${APP}/requirements.txt`, "six==1.17.0\n");
     const again = world();
     again.ctx.fs = w.fs;
     await build(again.ctx);
     expect(again.log.text()).toContain(
-      `  Installing dependencies afresh because:\n  - requirements.txt changed (sha256 ${requirementsSha256("six==1.16.0\n# a comment\n\n").slice(0, 12)} -> ${requirementsSha256("six==1.17.0\n").slice(0, 12)})\n`,
+      // The key text is the file's content (and that of the files it includes): sha256sum's value.
+      `  Installing dependencies afresh because:\n  - requirements.txt changed (sha256 ${sha256("six==1.16.0\n# a comment\n\n").slice(0, 12)} -> ${sha256("six==1.17.0\n").slice(0, 12)})\n`,
     );
   });
 
-  it("says when requirements.txt is empty", async () => {
+  it("says when requirements.txt is empty, and installs offline", async () => {
     const w = world({ files: { "handler.py": "", "requirements.txt": "\n" } });
     await build(w.ctx);
-    expect(w.log.text()).toContain("  Requirements: none (requirements.txt is empty)\n");
+    expect(w.log.text()).toContain("  Dependencies: none (no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines)\n");
+    const install = w.runner.calls.find((c) => c.argv[0] === UV && c.argv.includes("install"));
+    expect(install?.argv).toContain("--offline");
+    expect(install?.argv).not.toContain(`${APP}/requirements.txt`);
   });
 
   it("uses PYTHON_HANDLER from the platform env for every step", async () => {
@@ -171,26 +182,55 @@ describe("build", () => {
     expect(check?.options.cwd).toBe(APP);
   });
 
-  it("makes the venv without pip and runs the buildpack's pip from PYTHONPATH, for the install only", async () => {
+  it("makes the venv with the buildpack's uv (no pip seeded), and runs uv only for the venv and the install", async () => {
     const w = world();
     await build(w.ctx);
-    const venv = w.runner.calls.find((c) => c.argv.includes("venv"));
-    expect(venv?.argv).toEqual(["/usr/bin/python3", "-m", "venv", "--without-pip", VENV]);
-    const pip = w.runner.calls.find((c) => c.argv.includes("pip"));
-    expect(pip?.options.env?.PYTHONPATH).toBe(PIP);
-    const others = w.runner.calls.filter((c) => c !== pip && c.options.env?.PYTHONPATH === PIP);
+    const uvEnv = { PYTHONDONTWRITEBYTECODE: "1", UV_CACHE_DIR: `${WORK_DIR}/uv-cache`, UV_PYTHON_DOWNLOADS: "never", UV_SYSTEM_CERTS: "1", UV_NO_PROGRESS: "1" };
+    const venv = w.runner.calls.find((c) => c.argv[0] === UV && c.argv[1] === "venv");
+    expect(venv?.argv).toEqual([UV, "venv", "--python", "/usr/bin/python3", "--no-project", "--no-config", VENV]);
+    expect(venv?.options).toEqual({ env: uvEnv, cwd: LAYERS });
+    const install = w.runner.calls.find((c) => c.argv[0] === UV && c.argv[1] === "pip");
+    // From the app directory: uv reads the project's own index settings there.
+    expect(install?.options).toEqual({ env: uvEnv, cwd: APP });
+    expect(w.runner.calls.filter((c) => c.argv[0] === UV).map((c) => c.argv.slice(1, 3))).toEqual([["--version"], ["venv", "--python"], ["pip", "install"]]);
+    // uv's cache is outside every layer; no uv variable reaches any other command.
+    const others = w.runner.calls.filter((c) => c !== venv && c !== install && Object.keys(c.options.env ?? {}).some((k) => k.startsWith("UV_")));
     expect(others).toEqual([]);
   });
 
-  it("reinstalls when the buildpack's pip changes", async () => {
+  it("the runtime requirements file is one direct reference line, the same with user requirements and an index set", async () => {
+    const w = world({ files: { "handler.py": "", "requirements.txt": "kn-fn-invoker==9.9\nsix\n" }, processEnv: { UV_INDEX: "https://other.example/simple" } });
+    await build(w.ctx);
+    const lines = w.fs.text(`${WORK_DIR}/runtime-requirements.txt`).split("\n");
+    expect(lines).toEqual([`kn-fn-invoker @ file://${WHEELHOUSE}/kn_fn_invoker-0.1.0-py3-none-any.whl --hash=sha256:${"ab".repeat(32)}`, ""]);
+    // Not a name and version for an index to answer: no `==`, a file:// URL to the wheelhouse.
+    expect(lines[0]).not.toContain("==");
+    expect(lines[0]).toMatch(/^kn-fn-invoker @ file:\/\/\/\S+\.whl --hash=sha256:[0-9a-f]{64}$/);
+  });
+
+  it("PIP_FIND_LINKS and UV_FIND_LINKS reach uv as --find-links, after vendor/ and before the wheelhouse, not as env", async () => {
+    for (const [processEnv, links, note] of [
+      [{ PIP_FIND_LINKS: "/pip/a https://h.example/links/" }, ["/pip/a", "https://h.example/links/"], "PIP_FIND_LINKS -> uv --find-links"],
+      [{ UV_FIND_LINKS: "/uv/a,/uv/b", PIP_FIND_LINKS: "/pip/a" }, ["/uv/a", "/uv/b"], "PIP_FIND_LINKS ignored: UV_FIND_LINKS is set"],
+    ] as const) {
+      const w = world({ files: { "handler.py": "", "requirements.txt": "six\n", "vendor/six-1.17.0-py2.py3-none-any.whl": "zip" }, processEnv });
+      await build(w.ctx);
+      const install = w.runner.calls.find((c) => c.argv[0] === UV && c.argv[1] === "pip");
+      const findLinks = install?.argv.flatMap((arg, i, argv) => (argv[i - 1] === "--find-links" ? [arg] : []));
+      expect(findLinks).toEqual([`${APP}/vendor`, ...links, WHEELHOUSE]);
+      expect(Object.keys(install?.options.env ?? {}).filter((k) => k.endsWith("FIND_LINKS"))).toEqual([]);
+      expect(w.log.text()).toContain(`  Package index: ${note}\n`);
+    }
+  });
+
+  it("reinstalls when the buildpack's uv changes", async () => {
     const w = world();
     await build(w.ctx);
-    w.fs.remove(`${PIP}/pip-26.3.dist-info`);
-    w.fs.writeFile(`${PIP}/pip-26.4.dist-info/METADATA`, "Name: pip\n");
-    const again = world();
+    const again = world({ extraHandlers: [(argv) => (argv[0] === UV && argv[1] === "--version" ? { stdout: "uv 0.14.0 (x86_64-unknown-linux-gnu)\n" } : undefined)] });
     again.ctx.fs = w.fs;
     await build(again.ctx);
-    expect(again.log.text()).toContain("  Installing dependencies afresh because:\n  - pip changed (26.3 -> 26.4)\n");
+    expect(again.log.text()).toContain("  Installing dependencies afresh because:\n  - uv changed (0.13.10 -> 0.14.0)\n  $ ");
+    expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toContain('uv_version = "0.14.0"');
   });
 
   it("imports from source for the check: no pyc read from, or written to, the app dir", async () => {
@@ -300,38 +340,44 @@ describe("build failures", () => {
       `[Error: buildpack incomplete] the runtime invoker's wheels are missing from ${WHEELHOUSE} (0 kn_fn_invoker wheels). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
     );
     const c = world();
-    c.fs.remove(`${WHEELHOUSE}/constraints.txt`);
-    await expect(build(c.ctx)).rejects.toThrow("(no constraints.txt)");
+    c.fs.remove(`${WHEELHOUSE}/runtime.json`);
+    await expect(build(c.ctx)).rejects.toThrow(
+      `[Error: buildpack incomplete] the runtime invoker's wheels are missing from ${WHEELHOUSE} (no runtime.json). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+    );
     const d = world();
     d.fs.remove(WHEELHOUSE);
     await expect(build(d.ctx)).rejects.toThrow("(no such directory)");
     const e = world();
-    e.fs.remove(PIP);
+    e.fs.remove(UV);
     await expect(build(e.ctx)).rejects.toThrow(
-      `[Error: buildpack incomplete] the pip the buildpack runs is missing from ${PIP} (no such directory). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+      new BuildpackError(
+        "wheelhouse-broken",
+        `[Error: buildpack incomplete] the uv the buildpack runs is missing or broken (${UV}). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+      ),
     );
-    const f = world();
-    f.fs.writeFile(`${PIP}/pip-26.4.dist-info/METADATA`, "Name: pip\n");
-    await expect(build(f.ctx)).rejects.toThrow(`missing from ${PIP} (2 pip dist-info directories)`);
+    const f = world({ extraHandlers: [(argv) => (argv[0] === UV && argv[1] === "--version" ? { code: 126, output: "cannot execute binary file: Exec format error" } : undefined)] });
+    await expect(build(f.ctx)).rejects.toThrow(
+      `[Error: buildpack incomplete] the uv the buildpack runs is missing or broken (${UV}: cannot execute binary file: Exec format error). The buildpack was packaged wrongly: rebuild it with pnpm --filter @kn-fn/buildpack build.`,
+    );
   });
 
   it("explains a failed venv and leaves no layer", async () => {
-    const { error, w } = await failure({ venv: { code: 1, output: "The virtual environment was not created successfully because ensurepip is not available." } });
+    const { error, w } = await failure({ venv: { code: 2, output: "error: Failed to inspect Python interpreter from provided path at `/usr/bin/python3`\n" } });
     expect(error.kind).toBe("venv-failed");
     expect(error.message).toBe(
-      "[Error: virtualenv not created] python3 -m venv failed. On Debian the build image needs the python3-venv package. Its output:\n" +
-        "The virtual environment was not created successfully because ensurepip is not available.",
+      "[Error: virtualenv not created] uv venv failed. Its output:\n" + "error: Failed to inspect Python interpreter from provided path at `/usr/bin/python3`",
     );
     expect(w.fs.kind(`${LAYERS}/dependencies`)).toBeUndefined();
     expect(w.fs.kind(`${LAYERS}/dependencies.toml`)).toBeUndefined();
   });
 
-  it("explains a failed pip install and leaves no poisoned cache", async () => {
+  it("explains a failed uv install and leaves no poisoned cache", async () => {
     const w0 = world();
     await build(w0.ctx);
     w0.fs.writeFile(`${APP}/requirements.txt`, "no-such-package-kn-fn==1.0\n");
-    const pipOutput = "ERROR: Could not find a version that satisfies the requirement no-such-package-kn-fn==1.0";
-    const again = world({ pip: { code: 1, output: pipOutput } });
+    const uvOutput =
+      "  × No solution found when resolving dependencies:\n  ╰─▶ Because no-such-package-kn-fn was not found in the package registry and you require no-such-package-kn-fn==1.0, we can conclude that your requirements are unsatisfiable.";
+    const again = world({ install: { code: 1, output: `${uvOutput}\n` } });
     again.ctx.fs = w0.fs;
     let error: unknown;
     try {
@@ -340,13 +386,13 @@ describe("build failures", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(BuildpackError);
-    expect((error as BuildpackError).kind).toBe("pip-failed");
+    expect((error as BuildpackError).kind).toBe("install-failed");
     expect((error as BuildpackError).message).toBe(
-      "[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker. " +
-        "Check the names and versions in requirements.txt (a pin that conflicts with the invoker's flask, werkzeug, gunicorn or cloudevents also fails here). pip said:\n" +
-        pipOutput,
+      "[Error: dependencies not installed] uv could not install the dependencies from requirements.txt together with the runtime invoker. " +
+        "Check the names and versions there, and that the package index is reachable (a version that conflicts with the invoker's flask, werkzeug, gunicorn or cloudevents also fails here). uv said:\n" +
+        uvOutput.trim(),
     );
-    expect(again.log.text()).toContain(`      ${pipOutput}\n`);
+    expect(again.log.text()).toContain(`        × No solution found when resolving dependencies:\n        ╰─▶ Because no-such-package-kn-fn`);
     expect(w0.fs.kind(`${LAYERS}/dependencies`)).toBeUndefined();
     expect(w0.fs.kind(`${LAYERS}/dependencies.toml`)).toBeUndefined();
   });

@@ -10,14 +10,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "../../src/build";
+import { chooseDependencySource } from "../../src/dependency-source";
 import { detect, DETECT_FAIL, DETECT_PASS } from "../../src/detect";
 import { BuildpackError } from "../../src/errors";
 import { parseHandler } from "../../src/function-target";
-import { pipInstallArgs } from "../../src/layers/dependencies";
+import { uvInstallArgs } from "../../src/layers/dependencies";
 import { EXIT_ERROR, main } from "../../src/main";
 import { errors } from "../../src/messages";
 import { MemoryFs } from "./fakes";
-import { PLATFORM, world } from "./world";
+import { APP, PLATFORM, UV, world } from "./world";
 
 const SEED = Number(process.env["KN_FN_FUZZ_SEED"] ?? 20240611);
 const RUNS = Number(process.env["KN_FN_FUZZ_RUNS"] ?? 400);
@@ -170,18 +171,21 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs)`, () => {
       const w = world({ files: { "handler.py": "def handler(req):\n    return 'hi'\n", "requirements.txt": content } });
       await build(w.ctx);
       const context = `seed ${seed}: requirements.txt=${JSON.stringify(content)}`;
-      const saysNone = w.log.text().includes("Requirements: none (requirements.txt is empty)");
-      const pip = w.runner.calls.find((c) => c.argv.includes("pip"));
-      expect([context, pip?.argv.includes("--no-index")]).toEqual([context, saysNone]);
-      expect([context, pip?.argv.includes("--requirement")]).toEqual([context, !saysNone]);
+      const saysNone = w.log.text().includes("Dependencies: none (no uv.lock, poetry.lock, pyproject.toml dependencies or requirements.txt lines)");
+      const install = w.runner.calls.find((c) => c.argv[0] === UV && c.argv[1] === "pip" && c.argv[2] === "install");
+      expect([context, install?.argv.includes("--offline") && install?.argv.includes("--no-index")]).toEqual([context, saysNone]);
+      expect([context, install?.argv.includes(`${APP}/requirements.txt`)]).toEqual([context, !saysNone]);
     }
   });
 
-  it("pipInstallArgs: a requirements file of blank and comment lines is no requirements", () => {
-    const wheelhouse = { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0", constraints: "/bp/wheelhouse/constraints.txt" };
-    const args = pipInstallArgs("/v/bin/python", wheelhouse, { file: "/app/requirements.txt", content: "# pip requirements, one per line\n\n" });
+  it("uvInstallArgs: a requirements file of blank and comment lines is no requirements (source none), installed offline", () => {
+    const source = chooseDependencySource({ texts: { "requirements.txt": "# pip requirements, one per line\n\n" }, unsupported: [], setting: undefined });
+    expect(source).toEqual({ kind: "none" });
+    const wheelhouse = { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0" };
+    const args = uvInstallArgs({ executable: "/bp/uv/uv", version: "0.13.10" }, "/v/bin/python", wheelhouse, { source: source.kind, requirementsFile: undefined, keyText: "", vendorDir: undefined }, "/tmp/rr.txt");
+    expect(args).toContain("--offline");
     expect(args).toContain("--no-index");
-    expect(args).not.toContain("--requirement");
+    expect(args.filter((a) => a === "--requirement")).toHaveLength(1);
   });
 
   it("parseHandler and its error text agree with the invoker's parse_target on every generated value", () => {

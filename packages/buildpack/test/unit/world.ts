@@ -10,7 +10,8 @@ export const LAYERS = "/layers/kn-fn_python-function";
 export const PLATFORM = "/platform";
 export const BUILDPACK = "/cnb/buildpacks/kn-fn_python-function/0.1.0";
 export const WHEELHOUSE = `${BUILDPACK}/wheelhouse`;
-export const PIP = `${BUILDPACK}/pip`;
+export const UV = `${BUILDPACK}/uv/uv`;
+export const POETRY = `${BUILDPACK}/poetry`;
 export const VENV = `${LAYERS}/dependencies/venv`;
 export const VENV_PYTHON = `${VENV}/bin/python`;
 export const RUN_LIBRARIES = "/usr/share/kn-fn/run-image-libraries.json";
@@ -23,7 +24,9 @@ export interface WorldOptions {
   python?: { version: string; executable: string } | "missing";
   staticCheck?: object;
   importCheck?: object;
-  pip?: { code: number; output: string };
+  install?: { code: number; output: string };
+  /** uv export of uv.lock / Poetry's export: what it writes (default: two pinned lines) or a failure. */
+  lockExport?: { code: number; output: string; content?: string };
   venv?: { code: number; output: string };
   compileVenv?: { code: number; output: string };
   compileApp?: { code: number; output: string };
@@ -33,6 +36,8 @@ export interface WorldOptions {
   /** What the linkage check reports (default: 3 ELF files, nothing missing). */
   linkage?: { code: number; output: string; stdout?: string };
   extraHandlers?: Handler[];
+  /** The build process's environment (platform env the lifecycle exported, e.g. UV_INDEX). */
+  processEnv?: Record<string, string>;
 }
 
 export function okCheck(handler = "handler.handler", mode = "http", parameters = ["req"]): object {
@@ -46,9 +51,12 @@ export function world(options: WorldOptions = {}) {
   fs.mkdirp(`${PLATFORM}/env`);
   fs.writeFile(`${WHEELHOUSE}/kn_fn_invoker-0.1.0-py3-none-any.whl`, "zip");
   fs.writeFile(`${WHEELHOUSE}/flask-3.1.3-py3-none-any.whl`, "zip");
-  fs.writeFile(`${WHEELHOUSE}/constraints.txt`, "flask==3.1.3\n");
-  fs.writeFile(`${PIP}/pip/__main__.py`, "");
-  fs.writeFile(`${PIP}/pip-26.3.dist-info/METADATA`, "Name: pip\n");
+  fs.writeFile(
+    `${WHEELHOUSE}/runtime.json`,
+    JSON.stringify({ invoker_version: "0.1.0", invoker_sha256: "ab".repeat(32), requires: { flask: ">=3.1,<4", werkzeug: ">=3.1,<4", gunicorn: ">=23,<28", cloudevents: ">=2.2,<3" } }),
+  );
+  fs.writeFile(UV, "#!uv");
+  fs.writeFile(`${POETRY}/poetry/__main__.py`, "");
   fs.writeFile(LINKAGE, "# checker");
   fs.writeFile(`${BUILDPACK}/elftools/elftools/__init__.py`, "");
   if (options.runLibraries !== "none") fs.writeFile(RUN_LIBRARIES, JSON.stringify({ rootfs: "sha256:0", policy: "manylinux_2_36", libraries: ["libc.so.6"] }));
@@ -67,13 +75,22 @@ export function world(options: WorldOptions = {}) {
       return python === "missing" ? { code: 127, output: "python3: not found" } : json(python);
     },
     (argv) => (has(argv, "check", "--static") ? { ...json(options.staticCheck ?? okCheck()), code: (options.staticCheck as { ok?: boolean } | undefined)?.ok === false ? 1 : 0 } : undefined),
+    (argv) => (argv[0] === UV && argv[1] === "--version" ? { stdout: "uv 0.13.10 (x86_64-unknown-linux-gnu)\n" } : undefined),
     (argv) => {
-      if (!has(argv, "-m", "venv")) return undefined;
+      const exporting = (argv[0] === UV && argv[1] === "export") || has(argv, "-m", "poetry", "export");
+      if (!exporting) return undefined;
+      const result = options.lockExport ?? { code: 0, output: "", content: "six==1.17.0 \\\n    --hash=sha256:00\nflask==3.1.3 \\\n    --hash=sha256:11\n" };
+      const output = argv[argv.indexOf(argv[0] === UV ? "--output-file" : "--output") + 1] as string;
+      if (result.code === 0) fs.writeFile(output, result.content ?? "");
+      return result;
+    },
+    (argv) => {
+      if (!(argv[0] === UV && argv[1] === "venv")) return undefined;
       const result = options.venv ?? { code: 0, output: "" };
       if (result.code === 0) fs.writeFile(VENV_PYTHON, "#!python");
       return result;
     },
-    (argv) => (has(argv, "pip", "install") ? options.pip ?? { code: 0, output: "Successfully installed flask-3.1.3 kn-fn-invoker-0.1.0\n" } : undefined),
+    (argv) => (argv[0] === UV && has(argv, "pip", "install") ? options.install ?? { code: 0, output: "Installed 2 packages\n + flask==3.1.3\n + kn-fn-invoker==0.1.0\n" } : undefined),
     (argv) => (has(argv, "compileall") && argv.includes(`${VENV}/lib`) ? options.compileVenv ?? { code: 0 } : undefined),
     (argv) => (has(argv, "compileall") && argv.includes(APP) ? options.compileApp ?? { code: 0 } : undefined),
     (argv) => (argv.includes(LINKAGE) ? options.linkage ?? { code: 0, ...json({ checked: 3, missing: [] }) } : undefined),
@@ -98,6 +115,7 @@ export function world(options: WorldOptions = {}) {
     runLibrariesFile: RUN_LIBRARIES,
     runDpkgStatusFile: RUN_DPKG_STATUS,
     arch: "amd64",
+    env: options.processEnv ?? {},
     fs,
     runner,
     logger: log.logger,

@@ -45,6 +45,9 @@ class _Server(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self._options.items():
+            # gunicorn before 25.1 has no control socket, so no setting to turn it off.
+            if key == "control_socket_disable" and key not in self.cfg.settings:
+                continue
             self.cfg.set(key, value)
 
     def load(self) -> Flask:

@@ -1,6 +1,7 @@
-// What the READMEs promise about pip, on the real lifecycle: a pin that conflicts with the
-// runtime's fails the build with pip's message and caches nothing; PIP_* variables given
-// with `pack build --env` (platform env) reach pip.
+// What the READMEs promise about the installer, on the real lifecycle: a pin that conflicts
+// with the runtime's fails the build before anything is installed and caches nothing; uv's and
+// pip's index variables given with `pack build --env` (platform env) reach uv, and a credential
+// in them never reaches the log; vendor/ installs with no index.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,7 +13,7 @@ import {
 jest.setTimeout(300_000);
 
 const FAILED_BUILD = 51; // the lifecycle's code for a buildpack that failed build
-const PIP_FAILED = "[Error: dependencies not installed] pip could not install requirements.txt together with the runtime invoker.";
+const INSTALL_FAILED = "[Error: dependencies not installed] uv could not install the dependencies from requirements.txt together with the runtime invoker.";
 
 let root: string;
 let buildpacks: string;
@@ -69,18 +70,16 @@ with zipfile.ZipFile(sys.argv[1] + "/kn_fn_local_wheel-1.0.0-py3-none-any.whl", 
 }
 
 describe("a requirement pin that conflicts with the runtime's", () => {
-  it("fails the build with pip's conflict message, caches nothing, and the fixed pin builds", () => {
+  it("fails the build before installing, naming the package, the pin and the range; caches nothing; the fixed pin builds", () => {
     const w = ws("conflicting-pin");
     const result = detectAndBuild(w);
     expect(result.code).toBe(FAILED_BUILD);
     const log = result.output;
-    expect(log).toContain(PIP_FAILED);
-    // pip's own words: the package, both pins, and the resolver's verdict.
-    expect(log).toContain("Cannot install flask==2.0.0");
-    expect(log).toContain("conflicting dependencies");
-    expect(log).toContain("The user requested flask==2.0.0");
-    expect(log).toMatch(/The user requested \(constraint\) flask==3\.1\.3/);
-    expect(log).toContain("ResolutionImpossible");
+    expect(log).toMatch(
+      /\[Error: dependencies conflict with the runtime\] requirements\.txt pins flask 2\.0\.0, but the runtime invoker 0\.1\.0 runs in the same environment and needs flask>=2\.3\.3,<4\. Nothing was installed\./,
+    );
+    expect(log).not.toContain("uv venv");
+    expect(log).not.toContain("uv pip install");
     // Nothing for the next build to restore, and no app image config.
     expect(fs.existsSync(layer(w, "dependencies.toml"))).toBe(false);
     expect(fs.existsSync(layer(w, "dependencies"))).toBe(false);
@@ -97,25 +96,47 @@ describe("a requirement pin that conflicts with the runtime's", () => {
   });
 });
 
-describe("PIP_* variables in the platform env (pack build --env) reach pip", () => {
-  it("PIP_NO_INDEX and PIP_FIND_LINKS: a requirement on no index installs from a wheel in the app dir", () => {
+describe("index settings in the platform env (pack build --env) reach uv", () => {
+  it("PIP_NO_INDEX and PIP_FIND_LINKS (as UV_NO_INDEX, UV_FIND_LINKS): a requirement on no index installs from a wheel in the app dir", () => {
     const w = ws("local-wheel", (app) => ({ PIP_NO_INDEX: "1", PIP_FIND_LINKS: path.join(app, "wheels") }));
     fs.mkdirSync(path.join(w.app, "wheels"));
     writeLocalWheel(path.join(w.app, "wheels"));
     const result = detectAndBuild(w);
+    expect(result.output).toContain("  Package index: PIP_NO_INDEX -> UV_NO_INDEX\n  Package index: PIP_FIND_LINKS -> uv --find-links\n");
     expect(result.code).toBe(0);
     expect(result.output).toContain("  Imported handler.handler: HTTP function");
     expect(sbomNames(w)).toEqual(expect.arrayContaining(["kn-fn-local-wheel==1.0.0", "kn-fn-invoker==0.1.0", "flask==3.1.3"]));
   });
 
-  it("PIP_INDEX_URL: pip asks that index, and its message names it", () => {
-    const index = "http://127.0.0.1:9/simple"; // discard port: nothing listens, refused at once
-    const w = ws("pypi-package", () => ({ PIP_INDEX_URL: index, PIP_RETRIES: "0" }));
+  it("vendor/ of wheels: installed with no index at all, and a new wheel there reinstalls", () => {
+    const w = ws("local-wheel");
+    fs.writeFileSync(path.join(w.app, "requirements.txt"), "kn-fn-local-wheel==1.0.0\n");
+    fs.mkdirSync(path.join(w.app, "vendor"));
+    writeLocalWheel(path.join(w.app, "vendor"));
+    const result = detectAndBuild(w);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain("  Vendored wheels: 1 in vendor/; installing with no package index\n");
+    expect(result.output).toMatch(/ --offline --no-index --find-links \S+\/workspace\/vendor --find-links /);
+    expect(sbomNames(w)).toContain("kn-fn-local-wheel==1.0.0");
+    simulateRestore(w);
+    fs.writeFileSync(path.join(w.app, "vendor", "other-1.0-py3-none-any.whl"), "not used");
+    const again = builder(w, buildpacks);
+    expect(again.code).toBe(0);
+    expect(again.output).toMatch(/  - requirements\.txt changed \(sha256 \w{12} -> \w{12}\)\n/);
+  });
+
+  it("PIP_INDEX_URL becomes uv's default index, and a credential in it is masked in the log and the error", () => {
+    const secret = "tok-4f9c2e7d1a";
+    const index = `http://kn-fn:${secret}@127.0.0.1:9/simple`; // discard port: nothing listens, refused at once
+    const w = ws("pypi-package", () => ({ PIP_INDEX_URL: index, PIP_RETRIES: "0", UV_HTTP_RETRIES: "0" }));
     const result = detectAndBuild(w);
     expect(result.code).toBe(FAILED_BUILD);
-    expect(result.output).toContain(PIP_FAILED);
-    expect(result.output).toContain(`Looking in indexes: ${index}`);
-    expect(result.output).toContain("No matching distribution found for idna==3.20");
+    expect(result.output).toContain("  Package index: PIP_INDEX_URL -> UV_DEFAULT_INDEX\n");
+    expect(result.output).toContain("  Package index: not read by uv: PIP_RETRIES\n");
+    expect(result.output).toContain(INSTALL_FAILED);
+    expect(result.output).toContain("Failed to fetch: http://127.0.0.1:9/simple/");
     expect(result.output).not.toContain("pypi.org");
+    expect(result.output).not.toContain(secret);
+    expect(fs.existsSync(layer(w, "dependencies"))).toBe(false);
   });
 });

@@ -73,7 +73,7 @@ def test_a_library_the_run_image_lacks_fails_the_build_and_the_fix_serves(tmp_pa
     wheels.mkdir()
     make_wheel(wheels, "1.0.0", MPFR)
     image = f"{pack.IMAGE_PREFIX}journey-native-mpfr"
-    env = {"PIP_FIND_LINKS": "/workspace/wheels"}
+    env = {"PIP_FIND_LINKS": "/workspace/wheels", "PIP_NO_INDEX": "1"}
 
     failed = pack.build(image, app.path, env=env)
     assert not failed.ok
@@ -116,7 +116,7 @@ def test_a_declared_debian_package_makes_the_wheel_serve(tmp_path, functions):
     })
     (app.path / "wheels").mkdir()
     make_wheel(app.path / "wheels", "1.0.0", MPFR)
-    built = pack.must_build(f"{pack.IMAGE_PREFIX}journey-system-package", app.path, env={"PIP_FIND_LINKS": "/workspace/wheels"})
+    built = pack.must_build(f"{pack.IMAGE_PREFIX}journey-system-package", app.path, env={"PIP_FIND_LINKS": "/workspace/wheels", "PIP_NO_INDEX": "1"})
     assert "  System packages: libmpfr6 (from project.toml [com.kn-fn.system-packages])\n" in built.log
     assert "  System packages in the image: libmpfr6 4." in built.log
     assert "  Imported handler.handler: HTTP function" in built.log

@@ -50,6 +50,7 @@ export interface Analysis {
   /** uv's environment: index settings, the CA bundle, a cache outside every layer. */
   uvEnv: Record<string, string>;
   findLinks: string[];
+  noIndex: boolean;
   /** Debian packages from project.toml [com.kn-fn.system-packages]. */
   systemPackages: string[];
 }
@@ -145,7 +146,7 @@ export async function analyse(ctx: BuildContext, index: IndexSettings): Promise<
     UV_SYSTEM_CERTS: "1",
     UV_NO_PROGRESS: "1",
   };
-  return { target, python, wheelhouse, uv, runtime, signature, source, uvEnv, findLinks: index.findLinks, systemPackages };
+  return { target, python, wheelhouse, uv, runtime, signature, source, uvEnv, findLinks: index.findLinks, noIndex: index.noIndex, systemPackages };
 }
 
 export function readDependencySource(ctx: Pick<BuildContext, "fs" | "appDir" | "platformDir" | "logger">): DependencySource {

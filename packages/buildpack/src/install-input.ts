@@ -48,6 +48,8 @@ export function uvExportArgs(uv: Uv, python: PythonInfo, output: string): string
     uv.executable, "export", "--locked", "--python", python.executable,
     // [project] dependencies only: no dev or other groups, no extras, not the project itself.
     "--no-default-groups", "--no-emit-project", "--format", "requirements-txt", "--no-header", "--output-file", output,
+    // Errors still print; without it uv also prints the whole export to the log.
+    "--quiet",
   ];
 }
 

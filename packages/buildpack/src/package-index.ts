@@ -22,7 +22,6 @@ export const PIP_TO_UV: Readonly<Record<string, string>> = {
   PIP_INDEX_URL: "UV_DEFAULT_INDEX",
   PIP_EXTRA_INDEX_URL: "UV_INDEX",
   PIP_TRUSTED_HOST: "UV_INSECURE_HOST",
-  PIP_NO_INDEX: "UV_NO_INDEX",
 };
 /** Variables whose values may hold credentials in URLs. */
 const URL_VARIABLES = ["UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS"];
@@ -44,6 +43,8 @@ export interface IndexSettings {
    * buildpack passes its own --find-links.
    */
   findLinks: string[];
+  /** PIP_NO_INDEX: uv has no variable for --no-index, so it is given on the command line. */
+  noIndex: boolean;
   /** Log lines: which settings were found (never their values). */
   notes: string[];
   /** Every credential, to redact from the log. */
@@ -141,7 +142,10 @@ export function indexSettings(env: Readonly<Record<string, string | undefined>>,
     findLinks = env["PIP_FIND_LINKS"].split(/\s+/).filter((l) => l !== "");
     notes.push("PIP_FIND_LINKS -> uv --find-links");
   }
-  const ignoredPip = Object.keys(env).filter((name) => name.startsWith("PIP_") && PIP_TO_UV[name] === undefined && !["PIP_CERT", "PIP_FIND_LINKS"].includes(name)).sort();
+  // pip reads 1/true/yes/on as set (and 0/false/no/off as not).
+  const noIndex = /^(1|true|yes|on)$/i.test((env["PIP_NO_INDEX"] ?? "").trim());
+  if (noIndex) notes.push("PIP_NO_INDEX -> uv --no-index");
+  const ignoredPip = Object.keys(env).filter((name) => name.startsWith("PIP_") && PIP_TO_UV[name] === undefined && !["PIP_CERT", "PIP_FIND_LINKS", "PIP_NO_INDEX"].includes(name)).sort();
   if (ignoredPip.length > 0) notes.push(`not read by uv: ${ignoredPip.join(", ")}`);
   for (const binding of bindings) {
     if (binding.indexUrl !== undefined) {
@@ -161,5 +165,5 @@ export function indexSettings(env: Readonly<Record<string, string | undefined>>,
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && value !== "" && CREDENTIAL_VARIABLE.test(name)) secrets.push(value);
   }
-  return { env: out, findLinks, notes, secrets: [...new Set(secrets)] };
+  return { env: out, findLinks, noIndex, notes, secrets: [...new Set(secrets)] };
 }

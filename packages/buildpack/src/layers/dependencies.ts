@@ -96,6 +96,8 @@ export interface DependenciesContext {
   uvEnv: Record<string, string>;
   /** --find-links from the build's settings (UV_FIND_LINKS, PIP_FIND_LINKS). */
   findLinks: string[];
+  /** --no-index from PIP_NO_INDEX. */
+  noIndex: boolean;
 }
 
 export interface Venv {
@@ -114,14 +116,22 @@ async function step(ctx: DependenciesContext, argv: string[], cwd: string, fail:
 }
 
 /** Pure: the one `uv pip install` of the invoker and the function's dependencies. */
-export function uvInstallArgs(uv: Uv, venvPython: string, wheelhouse: Wheelhouse, input: InstallInput, runtimeRequirementsFile: string, findLinks: string[] = []): string[] {
+export function uvInstallArgs(
+  uv: Uv,
+  venvPython: string,
+  wheelhouse: Wheelhouse,
+  input: InstallInput,
+  runtimeRequirementsFile: string,
+  findLinks: string[] = [],
+  noIndex = false,
+): string[] {
   const offline = input.requirementsFile === undefined || input.vendorDir !== undefined;
   return [
     uv.executable, "pip", "install", "--python", venvPython,
     // Copies, not links into uv's cache: the cache is gone after the build.
     "--link-mode", "copy",
     // Nothing to fetch (only the buildpack's wheels), or the app vendors its wheels.
-    ...(offline ? ["--offline", "--no-index"] : []),
+    ...(offline ? ["--offline", "--no-index"] : noIndex ? ["--no-index"] : []),
     ...(input.vendorDir === undefined ? [] : ["--find-links", input.vendorDir]),
     ...findLinks.flatMap((location) => ["--find-links", location]),
     "--find-links", wheelhouse.dir,
@@ -159,7 +169,7 @@ export async function installDependencies(ctx: DependenciesContext): Promise<Ven
       // From the app directory: uv reads the project's own [tool.uv] index settings there.
       await step(
         ctx,
-        uvInstallArgs(ctx.uv, venvPython, ctx.wheelhouse, ctx.input, ctx.runtimeRequirementsFile, ctx.findLinks),
+        uvInstallArgs(ctx.uv, venvPython, ctx.wheelhouse, ctx.input, ctx.runtimeRequirementsFile, ctx.findLinks, ctx.noIndex),
         ctx.appDir,
         (o) => new BuildpackError("install-failed", errors.installFailed(ctx.input.source, o)),
         ctx.uvEnv,

@@ -97,12 +97,12 @@ describe("a requirement pin that conflicts with the runtime's", () => {
 });
 
 describe("index settings in the platform env (pack build --env) reach uv", () => {
-  it("PIP_NO_INDEX and PIP_FIND_LINKS (as UV_NO_INDEX, UV_FIND_LINKS): a requirement on no index installs from a wheel in the app dir", () => {
+  it("PIP_NO_INDEX and PIP_FIND_LINKS (as uv's --no-index and --find-links): a requirement on no index installs from a wheel in the app dir", () => {
     const w = ws("local-wheel", (app) => ({ PIP_NO_INDEX: "1", PIP_FIND_LINKS: path.join(app, "wheels") }));
     fs.mkdirSync(path.join(w.app, "wheels"));
     writeLocalWheel(path.join(w.app, "wheels"));
     const result = detectAndBuild(w);
-    expect(result.output).toContain("  Package index: PIP_NO_INDEX -> UV_NO_INDEX\n  Package index: PIP_FIND_LINKS -> uv --find-links\n");
+    expect(result.output).toContain("  Package index: PIP_FIND_LINKS -> uv --find-links\n  Package index: PIP_NO_INDEX -> uv --no-index\n");
     expect(result.code).toBe(0);
     expect(result.output).toContain("  Imported handler.handler: HTTP function");
     expect(sbomNames(w)).toEqual(expect.arrayContaining(["kn-fn-local-wheel==1.0.0", "kn-fn-invoker==0.1.0", "flask==3.1.3"]));

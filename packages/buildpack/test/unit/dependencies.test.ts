@@ -91,6 +91,13 @@ describe("uvInstallArgs", () => {
       "--find-links", "/bp/wheelhouse", "--requirement", "/tmp/w/runtime-requirements.txt",
     ]);
   });
+  it("PIP_NO_INDEX: --no-index on the command line, still online for direct URLs (no --offline)", () => {
+    const input: InstallInput = { source: "requirements.txt", requirementsFile: "/app/requirements.txt", keyText: "six\n", vendorDir: undefined };
+    expect(uvInstallArgs(uv, "/v/bin/python", wheelhouse, input, "/tmp/w/rr.txt", ["/w"], true)).toEqual([
+      "/bp/uv/uv", "pip", "install", "--python", "/v/bin/python", "--link-mode", "copy", "--no-index",
+      "--find-links", "/w", "--find-links", "/bp/wheelhouse", "--requirement", "/tmp/w/rr.txt", "--requirement", "/app/requirements.txt",
+    ]);
+  });
   it("resolves the user's requirements with the invoker in one call", () => {
     const input: InstallInput = { source: "requirements.txt", requirementsFile: "/app/requirements.txt", keyText: "six\n", vendorDir: undefined };
     expect(uvInstallArgs(uv, "/v/bin/python", wheelhouse, input, "/tmp/w/runtime-requirements.txt")).toEqual([

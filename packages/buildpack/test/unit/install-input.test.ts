@@ -17,7 +17,7 @@ const POETRY_PROJECT = {
 const EXPORT = "six==1.17.0 \\\n    --hash=sha256:00\nflask==3.1.3 \\\n    --hash=sha256:11\n";
 const UV_EXPORT_FILE = `${WORK_DIR}/uv-export.txt`;
 const POETRY_EXPORT_FILE = `${WORK_DIR}/poetry-export.txt`;
-const UV_EXPORT = `${UV} export --locked --python /usr/bin/python3 --no-default-groups --no-emit-project --format requirements-txt --no-header --output-file ${UV_EXPORT_FILE}`;
+const UV_EXPORT = `${UV} export --locked --python /usr/bin/python3 --no-default-groups --no-emit-project --format requirements-txt --no-header --output-file ${UV_EXPORT_FILE} --quiet`;
 const POETRY_EXPORT = `/usr/bin/python3 -m poetry export --no-interaction --no-ansi --only main --format requirements.txt --output ${POETRY_EXPORT_FILE}`;
 
 async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
@@ -50,10 +50,10 @@ async function rebuild(first: ReturnType<typeof world>, options: WorldOptions = 
 }
 
 describe("export argv", () => {
-  it("uv export: the default dependencies as locked, offline, no groups, not the project", () => {
+  it("uv export: the default dependencies as locked, no groups, not the project, quiet", () => {
     expect(uvExportArgs({ executable: "/bp/uv/uv", version: "0.13.10" }, { version: "3.11.2", executable: "/usr/bin/python3" }, "/tmp/out.txt")).toEqual([
       "/bp/uv/uv", "export", "--locked", "--python", "/usr/bin/python3",
-      "--no-default-groups", "--no-emit-project", "--format", "requirements-txt", "--no-header", "--output-file", "/tmp/out.txt",
+      "--no-default-groups", "--no-emit-project", "--format", "requirements-txt", "--no-header", "--output-file", "/tmp/out.txt", "--quiet",
     ]);
   });
   it("poetry export: the main group only", () => {

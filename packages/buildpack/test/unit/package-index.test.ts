@@ -114,10 +114,20 @@ describe("readIndexBindings", () => {
 });
 
 describe("indexSettings", () => {
+  it.each([["1", true], ["true", true], ["YES", true], ["on", true], ["0", false], ["false", false], ["no", false], ["off", false], ["", false]])(
+    "PIP_NO_INDEX=%j: --no-index %s, as pip reads it",
+    (value, expected) => {
+      const settings = indexSettings({ PIP_NO_INDEX: value }, [], []);
+      expect(settings.noIndex).toBe(expected);
+      expect(settings.notes).toEqual(expected ? ["PIP_NO_INDEX -> uv --no-index"] : []);
+      expect(settings.env).toEqual({});
+    },
+  );
+
   it("PIP_INDEX_URL -> UV_DEFAULT_INDEX", () => {
     expect(indexSettings({ PIP_INDEX_URL: "https://mirror.example/simple" }, [], [])).toEqual({
       env: { UV_DEFAULT_INDEX: "https://mirror.example/simple" },
-      findLinks: [],
+      findLinks: [], noIndex: false,
       notes: ["PIP_INDEX_URL -> UV_DEFAULT_INDEX"],
       secrets: [],
     });
@@ -126,13 +136,13 @@ describe("indexSettings", () => {
   it("PIP_INDEX_URL ignored when UV_DEFAULT_INDEX or UV_INDEX_URL is set, naming the one set", () => {
     expect(indexSettings({ PIP_INDEX_URL: "https://a/simple", UV_DEFAULT_INDEX: "https://b/simple" }, [], [])).toEqual({
       env: {},
-      findLinks: [],
+      findLinks: [], noIndex: false,
       notes: ["PIP_INDEX_URL ignored: UV_DEFAULT_INDEX is set"],
       secrets: [],
     });
     expect(indexSettings({ PIP_INDEX_URL: "https://a/simple", UV_INDEX_URL: "https://b/simple" }, [], [])).toEqual({
       env: {},
-      findLinks: [],
+      findLinks: [], noIndex: false,
       notes: ["PIP_INDEX_URL ignored: UV_INDEX_URL is set"],
       secrets: [],
     });
@@ -146,16 +156,18 @@ describe("indexSettings", () => {
       PIP_NO_INDEX: "1",
     };
     expect(indexSettings(env, [], [])).toEqual({
-      env: { UV_INDEX: "https://a/simple https://b/simple", UV_INSECURE_HOST: "a", UV_NO_INDEX: "1" },
+      env: { UV_INDEX: "https://a/simple https://b/simple", UV_INSECURE_HOST: "a" },
       findLinks: ["/wheels"],
-      notes: ["PIP_EXTRA_INDEX_URL -> UV_INDEX", "PIP_TRUSTED_HOST -> UV_INSECURE_HOST", "PIP_NO_INDEX -> UV_NO_INDEX", "PIP_FIND_LINKS -> uv --find-links"],
+      // uv has no variable for --no-index: it goes on the command line.
+      noIndex: true,
+      notes: ["PIP_EXTRA_INDEX_URL -> UV_INDEX", "PIP_TRUSTED_HOST -> UV_INSECURE_HOST", "PIP_FIND_LINKS -> uv --find-links", "PIP_NO_INDEX -> uv --no-index"],
       secrets: [],
     });
   });
 
   it("an empty pip variable is not translated", () => {
-    expect(indexSettings({ PIP_INDEX_URL: "" }, [], [])).toEqual({ env: {}, findLinks: [], notes: [], secrets: [] });
-    expect(indexSettings({ PIP_FIND_LINKS: "" }, [], [])).toEqual({ env: {}, findLinks: [], notes: [], secrets: [] });
+    expect(indexSettings({ PIP_INDEX_URL: "" }, [], [])).toEqual({ env: {}, findLinks: [], noIndex: false, notes: [], secrets: [] });
+    expect(indexSettings({ PIP_FIND_LINKS: "" }, [], [])).toEqual({ env: {}, findLinks: [], noIndex: false, notes: [], secrets: [] });
   });
 
   it("other PIP_* variables are named as not read (sorted), PIP_CERT and PIP_FIND_LINKS are not", () => {
@@ -183,7 +195,7 @@ describe("indexSettings", () => {
 
     it("both set: UV_FIND_LINKS wins, PIP_FIND_LINKS is said to be ignored", () => {
       const settings = indexSettings({ UV_FIND_LINKS: "/uv-a,/uv-b", PIP_FIND_LINKS: "/pip-a /pip-b" }, [], []);
-      expect(settings).toEqual({ env: {}, findLinks: ["/uv-a", "/uv-b"], notes: ["PIP_FIND_LINKS ignored: UV_FIND_LINKS is set"], secrets: [] });
+      expect(settings).toEqual({ env: {}, findLinks: ["/uv-a", "/uv-b"], noIndex: false, notes: ["PIP_FIND_LINKS ignored: UV_FIND_LINKS is set"], secrets: [] });
     });
 
     it("an empty UV_FIND_LINKS does not hide PIP_FIND_LINKS; none set is none", () => {
@@ -201,7 +213,7 @@ describe("indexSettings", () => {
     const bindings: IndexBinding[] = [{ name: "corp", indexUrl: "https://corp/simple", extraIndexUrl: undefined }];
     expect(indexSettings({ UV_DEFAULT_INDEX: "https://a/simple", PIP_INDEX_URL: "https://p/simple" }, bindings, [])).toEqual({
       env: { UV_DEFAULT_INDEX: "https://corp/simple" },
-      findLinks: [],
+      findLinks: [], noIndex: false,
       notes: ["PIP_INDEX_URL ignored: UV_DEFAULT_INDEX is set", "binding corp: index-url -> UV_DEFAULT_INDEX"],
       secrets: [],
     });
@@ -211,7 +223,7 @@ describe("indexSettings", () => {
     const bindings: IndexBinding[] = [{ name: "extra", indexUrl: undefined, extraIndexUrl: "https://y/simple" }];
     expect(indexSettings({ UV_INDEX: "https://x/simple" }, bindings, []).env).toEqual({ UV_INDEX: "https://y/simple https://x/simple" });
     expect(indexSettings({ PIP_EXTRA_INDEX_URL: "https://p/simple" }, bindings, []).env).toEqual({ UV_INDEX: "https://y/simple https://p/simple" });
-    expect(indexSettings({}, bindings, [])).toEqual({ env: { UV_INDEX: "https://y/simple" }, findLinks: [], notes: ["binding extra: extra-index-url -> UV_INDEX"], secrets: [] });
+    expect(indexSettings({}, bindings, [])).toEqual({ env: { UV_INDEX: "https://y/simple" }, findLinks: [], noIndex: false, notes: ["binding extra: extra-index-url -> UV_INDEX"], secrets: [] });
   });
 
   it("secrets: the bindings', URL passwords/tokens of uv's and pip's URL variables, and credential variables' values", () => {

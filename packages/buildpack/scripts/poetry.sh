@@ -42,8 +42,14 @@ PY
     done
     rm -rf "$data"
   done
-  # Never run from here: the console scripts, byte code.
+  # Never run from here: the console scripts, byte code from the wheels.
   find "$dest" -name __pycache__ -type d -prune -exec rm -rf {} +
+  # Bytecode compiled once here (hash-based, unchecked: the same bytes on every machine, and
+  # no stat of the source), so that each build's `poetry export` does not compile Poetry
+  # first: 0.5 s instead of 1.1-1.7 s, for 15 MB more in the buildpack. Compiled by the
+  # packaging CPython 3.11, the build image's python3 minor (another minor ignores them).
+  # The source paths recorded in the bytecode are fixed, not this machine's.
+  "$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash -s "$dest" -p "/cnb/buildpack/poetry" "$dest" >/dev/null
   # Smoke test when this python can load the tree's cp311 x86_64 extensions (rapidfuzz, msgpack).
   if "$python" -c 'import sys, platform; sys.exit(not (sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11) and sys.platform == "linux" and platform.machine() == "x86_64"))'; then
     PYTHONPATH="$dest" "$python" -B -m poetry --version --no-ansi >/dev/null ||

@@ -89,7 +89,7 @@ async function buildSteps(ctx: BuildContext, index: IndexSettings): Promise<void
   );
   // Before anything is installed: a locked version the runtime cannot run with.
   const pinned = analysis.source.kind === "pyproject.toml" ? analysis.source.dependencies.join("\n") : input.keyText;
-  checkRuntimeCompatible(pinned, analysis.runtime, analysis.source.kind);
+  checkRuntimeCompatible(pinned, analysis.runtime, analysis.source.kind, analysis.python.version);
   const runtimeRequirementsFile = writeRuntimeRequirements(ctx.fs, analysis.wheelhouse, analysis.runtime);
   const venv = await installDependencies({ ...ctx, ...analysis, input, runtimeRequirementsFile });
 

@@ -1,6 +1,7 @@
 // Reading requirements files (pip's format, which uv and the lock exporters write): which lines
 // ask for something, which other files they pull in, and which versions they pin exactly.
 // Pure: text in, values out.
+import { evaluateMarker, type MarkerEnvironment } from "./markers";
 
 /**
  * The logical lines that ask the installer for something: continuations (`\` at the end)
@@ -30,17 +31,21 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
-const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([A-Za-z0-9.+!_-]+)\s*(?:;|--hash|$)/;
+const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([A-Za-z0-9.+!_-]+)\s*(?:;\s*(.*?))?\s*(?:--hash\S*\s*)*$/;
 
 /**
- * `name==version` lines, as a lock exporter writes them: normalised name -> version. A name
- * pinned twice under different markers (one version per Python) keeps every version.
+ * `name==version` lines, as a lock exporter writes them: normalised name -> version. With an
+ * environment, a line whose marker is false there is left out (a pin for another Python), and
+ * so is one whose marker cannot be read here; without one, every pin counts. A name pinned
+ * twice under markers that both hold keeps both versions.
  */
-export function exactPins(content: string): Map<string, string[]> {
+export function exactPins(content: string, env?: MarkerEnvironment): Map<string, string[]> {
   const pins = new Map<string, string[]>();
   for (const line of requirementLines(content)) {
     const match = PIN.exec(line);
     if (match === null) continue;
+    const marker = match[3];
+    if (env !== undefined && marker !== undefined && marker !== "" && evaluateMarker(marker, env) !== true) continue;
     const name = normalizeName(match[1] as string);
     const versions = pins.get(name) ?? [];
     if (!versions.includes(match[2] as string)) versions.push(match[2] as string);

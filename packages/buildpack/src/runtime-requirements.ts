@@ -7,6 +7,7 @@ import { satisfies } from "@renovatebot/pep440";
 import { BuildpackError } from "./errors";
 import type { FileSystem } from "./io";
 import { errors } from "./messages";
+import { markerEnvironment } from "./markers";
 import { exactPins, normalizeName } from "./requirements";
 
 /** Written by scripts/package.sh from the invoker's pyproject.toml. */
@@ -35,10 +36,13 @@ export function readRuntimeRequirements(fs: FileSystem, wheelhouseDir: string): 
   return { invokerVersion: parsed.invoker_version, invokerSha256: parsed.invoker_sha256, requires };
 }
 
-/** Pure: every exact pin in the requirements text that the runtime cannot run with. */
-export function runtimeConflicts(requirements: string, runtime: RuntimeRequirements): RuntimeConflict[] {
+/**
+ * Pure: every exact pin in the requirements text that the runtime cannot run with, on this
+ * Python (a pin whose marker is for another Python or platform does not count).
+ */
+export function runtimeConflicts(requirements: string, runtime: RuntimeRequirements, pythonVersion: string): RuntimeConflict[] {
   const conflicts: RuntimeConflict[] = [];
-  for (const [name, versions] of exactPins(requirements)) {
+  for (const [name, versions] of exactPins(requirements, markerEnvironment(pythonVersion))) {
     const needed = runtime.requires[name];
     if (needed === undefined) continue;
     for (const locked of versions) if (!satisfies(locked, needed)) conflicts.push({ name, locked, needed });
@@ -47,7 +51,7 @@ export function runtimeConflicts(requirements: string, runtime: RuntimeRequireme
 }
 
 /** Throws the conflict error naming the source file, or returns when every pin fits. */
-export function checkRuntimeCompatible(requirements: string, runtime: RuntimeRequirements, source: string): void {
-  const conflicts = runtimeConflicts(requirements, runtime);
+export function checkRuntimeCompatible(requirements: string, runtime: RuntimeRequirements, source: string, pythonVersion: string): void {
+  const conflicts = runtimeConflicts(requirements, runtime, pythonVersion);
   if (conflicts.length > 0) throw new BuildpackError("runtime-conflict", errors.runtimeConflict(source, conflicts, runtime.invokerVersion));
 }

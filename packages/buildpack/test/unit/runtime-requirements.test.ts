@@ -11,20 +11,26 @@ const runtime: RuntimeRequirements = {
 
 describe("runtimeConflicts", () => {
   it("flask==2.3.3 conflicts with >=3.1,<4", () => {
-    expect(runtimeConflicts("flask==2.3.3\n", runtime)).toEqual([{ name: "flask", locked: "2.3.3", needed: ">=3.1,<4" }]);
+    expect(runtimeConflicts("flask==2.3.3\n", runtime, "3.11.2")).toEqual([{ name: "flask", locked: "2.3.3", needed: ">=3.1,<4" }]);
   });
 
   it("flask==3.1.0 does not", () => {
-    expect(runtimeConflicts("flask==3.1.0\n", runtime)).toEqual([]);
+    expect(runtimeConflicts("flask==3.1.0\n", runtime, "3.11.2")).toEqual([]);
   });
 
   it("pins of packages the runtime does not need are ignored, whatever their version", () => {
-    expect(runtimeConflicts("six==1.0.0\nrequests==0.1\nflask-cors==1.0\n", runtime)).toEqual([]);
+    expect(runtimeConflicts("six==1.0.0\nrequests==0.1\nflask-cors==1.0\n", runtime, "3.11.2")).toEqual([]);
+  });
+
+  it("a pin whose marker is for another Python does not count; one whose marker holds does", () => {
+    const content = 'flask==2.2.5 ; python_version < "3.9"\nflask==3.1.3 ; python_version >= "3.9"\n';
+    expect(runtimeConflicts(content, runtime, "3.11.2")).toEqual([]);
+    expect(runtimeConflicts(content, runtime, "3.8.10")).toEqual([{ name: "flask", locked: "2.2.5", needed: ">=3.1,<4" }]);
   });
 
   it("matches names normalised, and reports every conflict in file order (hashes, markers)", () => {
     const content = 'Flask==2.3.3 \\\n    --hash=sha256:aa\nWerkzeug==4.0.0 ; python_version >= "3.11"\ngunicorn==23.0.0\nflask==3.1.0 ; python_version >= "3.13"\n';
-    expect(runtimeConflicts(content, runtime)).toEqual([
+    expect(runtimeConflicts(content, runtime, "3.11.2")).toEqual([
       { name: "flask", locked: "2.3.3", needed: ">=3.1,<4" },
       { name: "werkzeug", locked: "4.0.0", needed: ">=3.1,<4" },
     ]);
@@ -33,11 +39,11 @@ describe("runtimeConflicts", () => {
 
 describe("checkRuntimeCompatible", () => {
   it("returns when every pin fits", () => {
-    expect(() => checkRuntimeCompatible("flask==3.1.3\nwerkzeug==3.1.3\n", runtime, "uv.lock")).not.toThrow();
+    expect(() => checkRuntimeCompatible("flask==3.1.3\nwerkzeug==3.1.3\n", runtime, "uv.lock", "3.11.2")).not.toThrow();
   });
 
   it("the full error text for one conflict", () => {
-    const error = thrown(() => checkRuntimeCompatible("flask==2.3.3\n", runtime, "uv.lock"));
+    const error = thrown(() => checkRuntimeCompatible("flask==2.3.3\n", runtime, "uv.lock", "3.11.2"));
     expect(error).toBeInstanceOf(BuildpackError);
     expect(error.kind).toBe("runtime-conflict");
     expect(error.message).toBe(
@@ -47,7 +53,7 @@ describe("checkRuntimeCompatible", () => {
   });
 
   it("the full error text for two conflicts", () => {
-    const error = thrown(() => checkRuntimeCompatible("flask==2.3.3\ngunicorn==22.0.0\n", runtime, "requirements.txt"));
+    const error = thrown(() => checkRuntimeCompatible("flask==2.3.3\ngunicorn==22.0.0\n", runtime, "requirements.txt", "3.11.2"));
     expect(error.message).toBe(
       "[Error: dependencies conflict with the runtime] requirements.txt pins flask 2.3.3, gunicorn 22.0.0, but the runtime invoker 0.1.0 runs in the same environment " +
         "and needs flask>=3.1,<4, gunicorn>=23,<28. Nothing was installed. Change those versions in requirements.txt to one in the range (or drop the pin and lock again).",

@@ -77,40 +77,50 @@ async function fromSource(ctx: ExportContext, source: DependencySource, vendorDi
       // uv reads [project] dependencies from the file itself; the key is those strings alone,
       // so a change to [tool.ruff] installs nothing.
       return { source: source.kind, requirementsFile: path.join(ctx.appDir, "pyproject.toml"), keyText: JSON.stringify(source.dependencies), vendorDir };
-    case "uv.lock": {
-      const output = path.join(ctx.workDir, "uv-export.txt");
-      const result = await run(ctx, uvExportArgs(ctx.uv, ctx.python, output), ctx.uvEnv);
-      if (result.code !== 0) {
-        const said = result.output.trim();
-        throw UV_LOCK_STALE.test(said)
-          ? new BuildpackError("lock-outdated", errors.uvLockOutdated(said))
-          : new BuildpackError("lock-export-failed", errors.lockExportFailed("uv.lock", said));
-      }
-      return { source: source.kind, requirementsFile: output, keyText: ctx.fs.readFile(output).toString("utf8"), vendorDir };
-    }
-    case "poetry.lock": {
-      const output = path.join(ctx.workDir, "poetry-export.txt");
-      const state = path.join(ctx.workDir, "poetry");
-      const env = {
-        PYTHONPATH: ctx.poetry(),
-        PYTHONDONTWRITEBYTECODE: "1",
-        // Poetry's config, cache and data outside the app and every layer; no keyring prompts.
-        POETRY_CONFIG_DIR: path.join(state, "config"),
-        POETRY_CACHE_DIR: path.join(state, "cache"),
-        POETRY_DATA_DIR: path.join(state, "data"),
-        PYTHON_KEYRING_BACKEND: "keyring.backends.null.Keyring",
-        POETRY_VIRTUALENVS_CREATE: "false",
-      };
-      const result = await run(ctx, poetryExportArgs(ctx.python, output), env);
-      if (result.code !== 0) {
-        const said = result.output.trim();
-        throw POETRY_LOCK_STALE.test(said)
-          ? new BuildpackError("lock-outdated", errors.poetryLockOutdated(said))
-          : new BuildpackError("lock-export-failed", errors.lockExportFailed("poetry.lock", said));
-      }
-      return { source: source.kind, requirementsFile: output, keyText: ctx.fs.readFile(output).toString("utf8"), vendorDir };
-    }
+    case "uv.lock":
+      return exportLock(ctx, source.kind, "uv-export.txt", vendorDir, (output) => ({ argv: uvExportArgs(ctx.uv, ctx.python, output), env: ctx.uvEnv }));
+    case "poetry.lock":
+      return exportLock(ctx, source.kind, "poetry-export.txt", vendorDir, (output) => {
+        const state = path.join(ctx.workDir, "poetry");
+        const env = {
+          PYTHONPATH: ctx.poetry(),
+          PYTHONDONTWRITEBYTECODE: "1",
+          // Poetry's config, cache and data outside the app and every layer; no keyring prompts.
+          POETRY_CONFIG_DIR: path.join(state, "config"),
+          POETRY_CACHE_DIR: path.join(state, "cache"),
+          POETRY_DATA_DIR: path.join(state, "data"),
+          PYTHON_KEYRING_BACKEND: "keyring.backends.null.Keyring",
+          POETRY_VIRTUALENVS_CREATE: "false",
+        };
+        return { argv: poetryExportArgs(ctx.python, output), env };
+      });
   }
+}
+
+/** How each lock's own tool says the lock is stale, and the error the build gives then. */
+const STALE: Record<"uv.lock" | "poetry.lock", { said: RegExp; error: (output: string) => string }> = {
+  "uv.lock": { said: UV_LOCK_STALE, error: errors.uvLockOutdated },
+  "poetry.lock": { said: POETRY_LOCK_STALE, error: errors.poetryLockOutdated },
+};
+
+/** Runs the lock's exporter into the work dir; the export is both what uv installs and the key. */
+async function exportLock(
+  ctx: ExportContext,
+  lock: "uv.lock" | "poetry.lock",
+  fileName: string,
+  vendorDir: string | undefined,
+  command: (output: string) => { argv: string[]; env: Record<string, string> },
+): Promise<InstallInput> {
+  const output = path.join(ctx.workDir, fileName);
+  const { argv, env } = command(output);
+  const result = await run(ctx, argv, env);
+  if (result.code !== 0) {
+    const said = result.output.trim();
+    throw STALE[lock].said.test(said)
+      ? new BuildpackError("lock-outdated", STALE[lock].error(said))
+      : new BuildpackError("lock-export-failed", errors.lockExportFailed(lock, said));
+  }
+  return { source: lock, requirementsFile: output, keyText: ctx.fs.readFile(output).toString("utf8"), vendorDir };
 }
 
 /**

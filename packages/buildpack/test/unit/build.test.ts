@@ -3,18 +3,8 @@ import { build, WORK_DIR } from "../../src/build";
 import { BuildpackError } from "../../src/errors";
 import { renderLayerToml } from "../../src/cnb/layer";
 import { sha256 } from "../../src/layers/dependencies";
-import { APP, LAYERS, LINKAGE, okCheck, RUN_LIBRARIES, UV, VENV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
+import { APP, LAYERS, LINKAGE, okCheck, RUN_LIBRARIES, UV, VENV, VENV_PYTHON, WHEELHOUSE, failure, world, type WorldOptions } from "./world";
 
-async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
-  const w = world(options);
-  try {
-    await build(w.ctx);
-  } catch (e) {
-    if (e instanceof BuildpackError) return { error: e, w };
-    throw e;
-  }
-  throw new Error("build passed");
-}
 
 const FRESH_LOG = `[Analysing the function]
   Handler: handler.handler (default)

@@ -5,7 +5,7 @@ import { BuildpackError } from "../../src/errors";
 import { poetryExportArgs, requirementsKeyText, uvExportArgs } from "../../src/install-input";
 import { sha256 } from "../../src/layers/dependencies";
 import { MemoryFs } from "./fakes";
-import { APP, BUILDPACK, LAYERS, POETRY, UV, VENV_PYTHON, WHEELHOUSE, world, type WorldOptions } from "./world";
+import { APP, BUILDPACK, LAYERS, POETRY, UV, VENV_PYTHON, WHEELHOUSE, failure, world, type WorldOptions } from "./world";
 
 const HANDLER = "def handler(req):\n    return 'hi'\n";
 const UV_PROJECT = { "handler.py": HANDLER, "pyproject.toml": '[project]\nname = "fn"\nversion = "0.1.0"\ndependencies = ["six", "flask>=3.1"]\n', "uv.lock": "version = 1\n" };
@@ -20,16 +20,6 @@ const POETRY_EXPORT_FILE = `${WORK_DIR}/poetry-export.txt`;
 const UV_EXPORT = `${UV} export --locked --python /usr/bin/python3 --no-default-groups --no-emit-project --format requirements-txt --no-header --output-file ${UV_EXPORT_FILE} --quiet`;
 const POETRY_EXPORT = `/usr/bin/python3 -m poetry export --no-interaction --no-ansi --only main --format requirements.txt --output ${POETRY_EXPORT_FILE}`;
 
-async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
-  const w = world(options);
-  try {
-    await build(w.ctx);
-  } catch (e) {
-    if (e instanceof BuildpackError) return { error: e, w };
-    throw e;
-  }
-  throw new Error("build passed");
-}
 
 const installs = (w: ReturnType<typeof world>) => w.runner.calls.filter((c) => c.argv[0] === UV && c.argv[1] === "pip" && c.argv[2] === "install");
 const nothingInstalled = (w: ReturnType<typeof world>) =>

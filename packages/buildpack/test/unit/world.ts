@@ -1,7 +1,8 @@
 // A fake build world: an app dir, a platform dir, a buildpack with a wheelhouse, and a runner
 // that answers like Python, the invoker, pip and compileall do.
 import * as path from "node:path";
-import type { BuildContext } from "../../src/build";
+import { build, type BuildContext } from "../../src/build";
+import { BuildpackError } from "../../src/errors";
 import type { RunOptions } from "../../src/io";
 import { bufferLogger, FakeRunner, MemoryFs, type Handler } from "./fakes";
 
@@ -124,3 +125,15 @@ export function world(options: WorldOptions = {}) {
 }
 
 export type RunOptionsT = RunOptions;
+
+/** The BuildpackError a build in a fresh world fails with, and the world; fails the test when the build passes. */
+export async function failure(options: WorldOptions): Promise<{ error: BuildpackError; w: ReturnType<typeof world> }> {
+  const w = world(options);
+  try {
+    await build(w.ctx);
+  } catch (e) {
+    if (e instanceof BuildpackError) return { error: e, w };
+    throw e;
+  }
+  throw new Error("build passed");
+}

@@ -10,8 +10,9 @@
 #   2 docker engine  start dockerd in the background when no daemon answers on the socket
 #   3 node + pnpm    pnpm pinned by package.json "packageManager", then pnpm install
 #   4 python venv    .venv with the invoker (editable), its dev requirements and e2e/requirements.txt
-#   5 go tools       pack, lifecycle (+ release-style tgz), CloudEvents conformance tool, built
-#                    from their Go modules into $KN_FN_CACHE (default ~/.cache/kn-fn)
+#   5 go tools       pack, lifecycle (+ release-style tgz), CloudEvents conformance tool,
+#                    Knative 1.23 queue-proxy and heartbeats (+ their images), built from their
+#                    Go modules into $KN_FN_CACHE (default ~/.cache/kn-fn)
 #   6 env files      $KN_FN_CACHE/env.sh, $KN_FN_CACHE/tools.json, summary table
 #
 # Environment: KN_FN_CACHE (tool cache dir), KN_FN_DOCKERD_FLAGS (extra dockerd flags; none are
@@ -32,7 +33,7 @@ for arg in "$@"; do
   case "$arg" in
     --probe-docker) PROBE_DOCKER=1 ;;
     -h | --help)
-      sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -276,6 +277,9 @@ record launcher "$LIFECYCLE_VERSION (static)" "$LC_DIR/launcher"
 record lifecycle.tgz "sha256 $(cut -c1-16 "$LC_TGZ.sha256")..." "$LC_TGZ"
 ensure_conformance
 record cloudevents "$CONFORMANCE_VERSION (conformance)" "$CACHE/bin/cloudevents"
+ensure_knative
+record queue-proxy "$KNATIVE_VERSION ($KNATIVE_SERVING_MODULE $KNATIVE_SERVING_VERSION)" "$KNATIVE_QUEUE_IMAGE"
+record heartbeats "$KNATIVE_VERSION ($KNATIVE_EVENTING_MODULE $KNATIVE_EVENTING_VERSION)" "$KNATIVE_HEARTBEATS_IMAGE"
 
 # ---------------------------------------------------------------------------------------------
 step "env files"
@@ -292,9 +296,12 @@ export KN_FN_LIFECYCLE_TGZ_SHA256
 export KN_FN_CONFORMANCE="$CACHE/bin/cloudevents"
 export KN_FN_CONFORMANCE_VERSION="$CONFORMANCE_VERSION"
 export KN_FN_DOCKERD_LOG="$DOCKERD_LOG"
+export KN_FN_KNATIVE_VERSION="$KNATIVE_VERSION"
+export KN_FN_QUEUE_IMAGE="$KNATIVE_QUEUE_IMAGE"
+export KN_FN_HEARTBEATS_IMAGE="$KNATIVE_HEARTBEATS_IMAGE"
 ENV_VARS=(KN_FN_CACHE KN_FN_PACK KN_FN_PACK_VERSION KN_FN_LIFECYCLE_VERSION KN_FN_LIFECYCLE_DIR
   KN_FN_LIFECYCLE_DESCRIPTOR KN_FN_LIFECYCLE_TGZ KN_FN_LIFECYCLE_TGZ_SHA256 KN_FN_CONFORMANCE
-  KN_FN_CONFORMANCE_VERSION KN_FN_DOCKERD_LOG)
+  KN_FN_CONFORMANCE_VERSION KN_FN_DOCKERD_LOG KN_FN_KNATIVE_VERSION KN_FN_QUEUE_IMAGE KN_FN_HEARTBEATS_IMAGE)
 
 env_sh=$(
   echo "# Written by kn-fn scripts/setup.sh; do not edit. Use: source \"$CACHE/env.sh\""

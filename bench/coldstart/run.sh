@@ -14,6 +14,9 @@
 #                first 200 like the servers: the least a Flask-capable server costs. The
 #                target (kn-fn <= 1.3x) is taken against this one.
 #   ours-http, ours-pdf      pack build of templates/python/http and bench/build/apps/pdf
+#   ours-http-qp the http template as a Knative revision pod: the function container and
+#                Knative 1.23's queue-proxy in its network namespace, the GET through
+#                queue-proxy (measure.py pod; set up by scripts/setup.sh)
 #   docker-http, docker-pdf  the same apps built with bench/build/dockerfile/Dockerfile
 #                (functions-framework 3.10.2), each timed to the first 200 to GET / (pdf:
 #                GET /?text=bench, a PDF back) (measure.py serve)
@@ -33,9 +36,11 @@ STARTS=${BENCH_STARTS:-5}
 bench_init coldstart
 bench_builders
 
-VARIANTS=(engine python floor-exit floor ours-http docker-http ours-pdf docker-pdf)
+VARIANTS=(engine python floor-exit floor ours-http ours-http-qp docker-http ours-pdf docker-pdf)
+[[ -n ${KN_FN_QUEUE_IMAGE:-} ]] && docker image inspect "$KN_FN_QUEUE_IMAGE" >/dev/null 2>&1 ||
+  die "KN_FN_QUEUE_IMAGE is not set or not in the engine (scripts/setup.sh builds queue-proxy)"
 ANSWER200=$(cat "$HERE/answer200.py")
-declare -A IMAGE=([floor]=kn-fn-bench/cs-floor:latest [floor-exit]=kn-fn-bench/cs-floor:latest [engine]=$RUN_IMAGE [python]=$RUN_IMAGE [ours-http]=kn-fn-bench/cs-http:latest
+declare -A IMAGE=([floor]=kn-fn-bench/cs-floor:latest [floor-exit]=kn-fn-bench/cs-floor:latest [engine]=$RUN_IMAGE [python]=$RUN_IMAGE [ours-http]=kn-fn-bench/cs-http:latest [ours-http-qp]=kn-fn-bench/cs-http:latest
   [ours-pdf]=kn-fn-bench/cs-pdf:latest [docker-http]=kn-fn-bench/cs-docker-http:latest [docker-pdf]=kn-fn-bench/cs-docker-pdf:latest)
 # --- the images (untimed) ----------------------------------------------------------------
 log "building the images (logs in $OUT/logs/image-*.log)"
@@ -66,6 +71,7 @@ start() {
     floor-exit) args=(exit "$image" "$name") ;;
     floor) args=(serve "$image" "$name" --expect ok -- /opt/venv/bin/python -c "import flask
 $ANSWER200") ;;
+    ours-http-qp) args=(pod "$image" "$name" --path / --expect "Hello, world!") ;;
     *-http) args=(serve "$image" "$name" --path / --expect "Hello, world!") ;;
     *-pdf) args=(serve "$image" "$name" --path "/?text=bench" --expect "%PDF") ;;
   esac
@@ -99,7 +105,7 @@ done
 # --- what was measured ---------------------------------------------------------------------
 {
   echo "Images: floor ${IMAGE[floor]} ($(image_id "${IMAGE[floor]}")), kn-fn ${IMAGE[ours-http]} ($(image_id "${IMAGE[ours-http]}")) and ${IMAGE[ours-pdf]} ($(image_id "${IMAGE[ours-pdf]}")) built by $BUILDER (buildpack .cnb sha256 $BUILDPACK_DIGEST), Dockerfile ${IMAGE[docker-http]} ($(image_id "${IMAGE[docker-http]}")) and ${IMAGE[docker-pdf]} ($(image_id "${IMAGE[docker-pdf]}")); all on $RUN_IMAGE ($(image_id "$RUN_IMAGE"))"
-  echo "$STARTS starts per variant per round (the round's figure is their median); each start: python bench/coldstart/measure.py serve|exit IMAGE NAME, i.e. docker run --name NAME -p 127.0.0.1:PORT:8080 [-d] IMAGE, then GET / every 5 ms until a 200 with the expected body (serve) or until docker run returns (exit)"
+  echo "$STARTS starts per variant per round (the round's figure is their median); each start: python bench/coldstart/measure.py serve|exit IMAGE NAME, i.e. docker run --name NAME -p 127.0.0.1:PORT:8080 [-d] IMAGE, then GET / every 5 ms until a 200 with the expected body (serve) or until docker run returns (exit); pod: the same image and Knative 1.23 queue-proxy ($KN_FN_QUEUE_IMAGE, $(image_id "$KN_FN_QUEUE_IMAGE")) in its network namespace, the GET through queue-proxy"
 } >"$OUT/details.txt"
 cp "$HERE/spec.json" "$OUT/spec.json"
 "$PY" "$BENCH_LIB/summarize.py" "$OUT"

@@ -23,6 +23,7 @@ TRIGGER_API = "eventing.knative.dev/v1"
 class Service:
     name: str
     image: str
+    readiness: dict[str, Any] | None = None  # the container's readinessProbe, if it declares one
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def service(path: Path | str) -> Service:
     containers = _get(doc, path, "spec.template.spec.containers")
     # Knative Serving runs exactly one serving container per revision (sidecars aside).
     assert isinstance(containers, list) and len(containers) == 1, f"{path}: expected one container, found {containers!r}"
-    return Service(name=_get(doc, path, "metadata.name"), image=_get(doc, path, "spec.template.spec.containers.0.image"))
+    return Service(name=_get(doc, path, "metadata.name"), image=_get(doc, path, "spec.template.spec.containers.0.image"),
+                   readiness=containers[0].get("readinessProbe"))
 
 
 def trigger(path: Path | str) -> Trigger:

@@ -61,3 +61,22 @@ def image_config(ref: str) -> dict:
 
 def remove_image(ref: str) -> None:
     run(["docker", "rmi", "-f", ref])
+
+
+class Images:
+    """`images("kn-fn-e2e/rel-http")` builds sources["kn-fn-e2e/rel-http"] the first time and
+    returns the image's name.
+
+    Built again when it has gone: a concurrent e2e session that built the same name removes
+    it when that session ends (pack's cache makes the rebuild a few seconds).
+    """
+
+    def __init__(self, sources: dict[str, Path]) -> None:
+        self.sources = sources
+        self.built: set[str] = set()
+
+    def __call__(self, image: str) -> str:
+        if image not in self.built or image_id(image) is None:
+            must_build(image, self.sources[image])
+            self.built.add(image)
+        return image

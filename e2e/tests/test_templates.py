@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness import cloudevents as ce
-from harness import manifests, pack, readme
+from harness import knative, manifests, pack, readme
 from harness.container import Function
 from harness.shell import REPO_ROOT, run
 
@@ -44,6 +44,11 @@ SHOWN_ONLY = {
         "broker-ingress.knative-eventing.svc.cluster.local": "sends into a Broker from a pod inside the cluster; there is none here",
     },
 }
+
+
+# The tests of what a client sees run twice: with the function alone, and as a Knative
+# revision pod behind Knative's queue-proxy (harness/knative.py).
+BOTH_WAYS = pytest.mark.parametrize("functions", knative.THROUGH, indirect=True)
 
 
 def copy_template(name: str, to: Path) -> Path:
@@ -77,6 +82,7 @@ def incoming_type() -> str:
 # ---------------------------------------------------------------------------- HTTP template
 
 
+@BOTH_WAYS
 def test_http_template_answers(http_image, functions):
     fn = functions.start(http_image)
     named = fn.get("/?name=kn-fn")
@@ -108,6 +114,7 @@ def test_project_toml_names_another_function_and_pack_env_wins(tmp_path, functio
 # ---------------------------------------------------------------------- CloudEvent template
 
 
+@BOTH_WAYS
 def test_cloudevents_template_passes_the_conformance_tool(cloudevents_image, functions, tmp_path):
     fn = functions.start(cloudevents_image)
     done = ce.conformance_invoke(fn, ce.conformance_yaml(incoming_type(), "/conformance", {"n": 1}), tmp_path)
@@ -129,6 +136,7 @@ def test_cloudevents_template_passes_the_conformance_tool(cloudevents_image, fun
     assert fn.running()
 
 
+@BOTH_WAYS
 def test_cloudevents_template_replies_to_binary_data(cloudevents_image, functions):
     # Data of a non-JSON, non-text type reaches the function as bytes; the reply says how many.
     fn = functions.start(cloudevents_image)
@@ -138,6 +146,7 @@ def test_cloudevents_template_replies_to_binary_data(cloudevents_image, function
     assert reply is not None and reply.get_data() == {"received": {"bytes": 3}, "from": "/bytes"}
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize("mode", ["binary", "structured"])
 def test_cloudevents_template_replies_to_the_python_sdk(cloudevents_image, functions, mode):
     fn = functions.start(cloudevents_image)
@@ -158,6 +167,7 @@ def test_cloudevents_template_replies_to_the_python_sdk(cloudevents_image, funct
         assert response.headers["content-type"].startswith("application/cloudevents+json")
 
 
+@BOTH_WAYS
 def test_cloudevents_template_replies_to_the_js_sdk(cloudevents_image, functions):
     fn = functions.start(cloudevents_image)
     results = ce.js_roundtrip(fn, {"type": incoming_type(), "source": "/js-sdk", "data": {"name": "js"}})
@@ -180,6 +190,14 @@ def test_http_service_manifest_matches_the_readme():
     service = manifests.service(TEMPLATES / "http" / "knative" / "service.yaml")
     text = (TEMPLATES / "http" / "README.md").read_text(encoding="utf-8")
     assert_image_consistent(service, text)
+
+
+@pytest.mark.parametrize("name", ["http", "cloudevents"])
+def test_the_pods_behind_queue_proxy_probe_readiness_as_the_manifests_say(name):
+    """The pods of the queue-proxy runs above use knative.Revision's default probe: the one
+    the templates' Service declares."""
+    service = manifests.service(TEMPLATES / name / "knative" / "service.yaml")
+    assert service.readiness == knative.HTTP_READY == knative.Revision().readiness
 
 
 def test_cloudevents_manifests_agree_with_each_other_and_the_readme():
@@ -209,6 +227,7 @@ def assert_image_consistent(service: manifests.Service, readme_text: str) -> Non
     assert service.name == built[0]
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize("mode", ["binary", "structured"])
 def test_the_reply_does_not_match_the_trigger_no_reply_loop(cloudevents_image, functions, mode):
     """An event the Trigger delivers gets a reply the same Trigger would not deliver again."""

@@ -237,3 +237,75 @@ ensure_conformance() {
   rm -rf "$src"
   info "built cloudevents in $(elapsed_since "$t0")"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Knative 1.23: queue-proxy and the heartbeats source, each a static binary in $CACHE/bin and an
+# image named the way ko names a locally built Knative image (ko.local/<import path>:<tag>),
+# laid out like Knative's release images (/ko-app/<name>, user 65532).
+
+# knative_tar BINARY NAME OUT: the image's one layer, deterministic (fixed mtime, owner 0).
+knative_tar() {
+  local binary=$1 name=$2 out=$3 stage
+  stage=$(mktemp -d "$CACHE/tmp/ko-app.XXXXXX")
+  KN_FN_CLEANUP+=("$stage")
+  mkdir -p "$stage/ko-app"
+  cp "$binary" "$stage/ko-app/$name"
+  chmod 0755 "$stage/ko-app" "$stage/ko-app/$name"
+  tar --create --format=ustar --sort=name --mtime="@$KN_FN_TAR_EPOCH" \
+    --owner=0 --group=0 --numeric-owner --no-acls --no-xattrs --no-selinux \
+    -C "$stage" ko-app >"$out"
+  rm -rf "$stage"
+}
+
+# ensure_knative_tool NAME MODULE VERSION SUM PACKAGE IMAGE: builds the binary when it is missing
+# or was built from another module version, and imports the image when the engine lacks it (a
+# fresh engine with a warm cache takes a second). The image is current when its one layer is
+# the tar made from the cached binary.
+ensure_knative_tool() {
+  local name=$1 module=$2 version=$3 sum=$4 package=$5 image=$6
+  local bin="$CACHE/bin/knative-$name" stamp="$CACHE/stamps/knative-$name" want t0 src layer
+  want="$module@$version $sum $package"
+  if [[ -x "$bin" && "$(read_file_or_empty "$stamp")" == "$want" ]]; then
+    info "$name ($module $version) present: $bin"
+  else
+    info "$name ($module $version) missing or another version: building"
+    t0=$(date +%s%N)
+    src=$(module_source "$module" "$version" "$sum")
+    KN_FN_CLEANUP+=("$src")
+    run_quiet "$CACHE/logs/knative-$name-build.log" \
+      go -C "$src" build -mod=readonly -buildvcs=false -trimpath -ldflags "-s -w" -o "$bin.new" "./$package"
+    [[ "$(file -b "$bin.new")" == *"statically linked"* ]] || die "$bin.new is not statically linked"
+    mv -f "$bin.new" "$bin"
+    printf '%s\n' "$want" >"$stamp"
+    rm -rf "$src"
+    info "built $name in $(elapsed_since "$t0")"
+  fi
+  layer="$CACHE/tmp/knative-$name.tar"
+  knative_tar "$bin" "$name" "$layer"
+  local want_layer have_layer
+  want_layer="sha256:$(file_sha256 "$layer")"
+  have_layer=$(docker image inspect -f '{{index .RootFS.Layers 0}}' "$image" 2>/dev/null || true)
+  if [[ "$have_layer" == "$want_layer" ]]; then
+    info "image $image present"
+  else
+    run_quiet "$CACHE/logs/knative-$name-import.log" \
+      docker import --change "USER 65532" --change "ENTRYPOINT [\"/ko-app/$name\"]" "$layer" "$image"
+    have_layer=$(docker image inspect -f '{{index .RootFS.Layers 0}}' "$image")
+    [[ "$have_layer" == "$want_layer" ]] || die "$image has layer $have_layer, want $want_layer"
+    info "imported $image"
+  fi
+  rm -f "$layer"
+}
+
+knative_images() {
+  KNATIVE_QUEUE_IMAGE="ko.local/$KNATIVE_SERVING_MODULE/cmd/queue:v$KNATIVE_VERSION"
+  KNATIVE_HEARTBEATS_IMAGE="ko.local/$KNATIVE_EVENTING_MODULE/cmd/heartbeats:v$KNATIVE_VERSION"
+}
+
+ensure_knative() {
+  knative_images
+  ensure_knative_tool queue "$KNATIVE_SERVING_MODULE" "$KNATIVE_SERVING_VERSION" \
+    "$KNATIVE_SERVING_MODULE_SUM" cmd/queue "$KNATIVE_QUEUE_IMAGE"
+  ensure_knative_tool heartbeats "$KNATIVE_EVENTING_MODULE" "$KNATIVE_EVENTING_VERSION" \
+    "$KNATIVE_EVENTING_MODULE_SUM" cmd/heartbeats "$KNATIVE_HEARTBEATS_IMAGE"
+}

@@ -49,3 +49,15 @@ CONFORMANCE_MODULE_SUM="h1:MMq+jviOHHNINGWQdvr2yj4g8CdeL59M81ODjEs9M20="
 
 # Fixed mtime of every entry in tars the project writes: 1980-01-01T00:00:01Z.
 KN_FN_TAR_EPOCH=315532801
+
+# Knative's data plane, for the e2e tests that run a function as a revision pod would run:
+# queue-proxy (serving's cmd/queue) and the heartbeats CloudEvents source (eventing's
+# cmd/heartbeats). Module tag v0.50.0 of both is Knative 1.23; the proxy serves both with no
+# replace directives and the checksum database knows them.
+KNATIVE_VERSION="1.23.0"
+KNATIVE_SERVING_MODULE="knative.dev/serving"
+KNATIVE_SERVING_VERSION="v0.50.0"
+KNATIVE_SERVING_MODULE_SUM="h1:9XUQq2yqUPN1YZUuGH6nF8IMvuumNvGXzCrSTYu44bA="
+KNATIVE_EVENTING_MODULE="knative.dev/eventing"
+KNATIVE_EVENTING_VERSION="v0.50.0"
+KNATIVE_EVENTING_MODULE_SUM="h1:4GSn7yyMLgpGUqU0vZjcyFKK0vSi3TtZXPVzb7HW7Ds="

@@ -27,23 +27,6 @@ SOURCES = {
 }
 
 
-class Images:
-    """`images("kn-fn-e2e/rel-http")` builds the image the first time and returns its name.
-
-    Built again when it has gone: a concurrent e2e session that built the same name removes
-    it when that session ends (pack's cache makes the rebuild a few seconds).
-    """
-
-    def __init__(self) -> None:
-        self.built: set[str] = set()
-
-    def __call__(self, image: str) -> str:
-        if image not in self.built or pack.image_id(image) is None:
-            pack.must_build(image, SOURCES[image])
-            self.built.add(image)
-        return image
-
-
 @pytest.fixture(scope="session")
-def images() -> Images:
-    return Images()
+def images() -> pack.Images:
+    return pack.Images(SOURCES)

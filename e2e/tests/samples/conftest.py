@@ -1,5 +1,8 @@
 """Fixtures of the sample tests: building a sample with pack, and moto's server (S3 and SQS)
-for the session with its clients."""
+for the session with its clients.
+
+Every sample test that serves the sample runs twice: with the function alone, and as a
+Knative revision pod behind Knative's queue-proxy (harness/knative.py), with the same calls."""
 
 from __future__ import annotations
 
@@ -7,10 +10,15 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness import moto as moto_server
-from harness import bindings, pack
+from harness import bindings, knative, pack
 from harness.shell import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "samples" / "python"
+
+
+def pytest_generate_tests(metafunc):
+    if "functions" in metafunc.fixturenames:
+        metafunc.parametrize("functions", knative.THROUGH, indirect=True)
 
 
 @pytest.fixture(scope="session")

@@ -45,12 +45,17 @@ def cloudevent_app() -> Flask:
     return app
 
 
-def main() -> int:
+def arguments() -> argparse.Namespace:
+    """CASE --host H --port N, for this server and granian_baseline.py."""
     parser = argparse.ArgumentParser()
     parser.add_argument("case", choices=["http", "cloudevent"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = arguments()
     settings = replace(from_environment(), host=args.host, port=args.port)
     options = gunicorn_options(settings)
     print(f"baseline gunicorn options: {options}", file=sys.stderr, flush=True)

@@ -5,6 +5,8 @@
 #   (b) flask    a hand-written minimal Flask app (baseline.py) under gunicorn with the
 #                invoker's own gunicorn_options (same workers, threads, gthread, keepalive)
 #   (c) ff       functions-framework==3.10.2, in its own venv (it needs cloudevents<=1.12)
+#   (d) granian  the app of (b) on granian 2.8.9's WSGI interface (granian_baseline.py), in
+#                its own venv with the same Flask and Werkzeug: the server alone changed
 #
 # for two cases: http (GET /, the function returns "hello") and cloudevent (binary-mode
 # POST with ce-* headers and a small JSON body, no reply). Runs are interleaved a, b, c,
@@ -17,7 +19,8 @@
 # Environment (defaults):
 #   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_ROUNDS=3      seconds, seconds, rounds
 #   BENCH_CONNECTIONS=16  BENCH_WRK_THREADS=2              wrk -c / -t
-#   BENCH_CASES="http cloudevent"
+#   BENCH_CASES="http cloudevent"   (also: async, an async def awaiting 5 ms; for the
+#                      invoker and a candidate only: BENCH_SERVERS="invoker candidate")
 #   WORKERS=1  THREADS=8                                   for all three servers
 #   BENCH_PIN=auto     1: pin servers to BENCH_SERVER_CPUS (default: the last CPU) and wrk
 #                      to BENCH_WRK_CPUS (default: the others); auto = 1 when nproc >= 2
@@ -32,6 +35,7 @@
 #                      which a run exceeds BENCH_MAX_FOREIGN is run again, up to
 #                      BENCH_ROUND_TRIES times in all (the last try is kept, and flagged)
 #   BENCH_SERVERS="invoker flask ff"   which servers, in the order they are run each round
+#                      (granian: add it, e.g. "invoker flask granian ff")
 #   BENCH_CANDIDATE_SRC  a directory holding a modified copy of the kn_fn_invoker package:
 #                      adds server (a') "candidate", the invoker run with PYTHONPATH=that
 #                      directory, right after (a) in each round, to measure a proposed
@@ -54,6 +58,8 @@ export WORKERS=${WORKERS:-1}
 export THREADS=${THREADS:-8}
 FF_VERSION=3.10.2
 FF_VENV=${KN_FN_CACHE:-$HOME/.cache/kn-fn}/bench/ff-venv
+GRANIAN_VERSION=2.8.9
+GRANIAN_VENV=${KN_FN_CACHE:-$HOME/.cache/kn-fn}/bench/granian-venv
 MAX_FOREIGN=${BENCH_MAX_FOREIGN:-0.10}
 ROUND_TRIES=${BENCH_ROUND_TRIES:-3}
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/kn-fn-bench.XXXXXX)}
@@ -129,17 +135,26 @@ if [[ -n ${BENCH_CANDIDATE_SRC:-} ]]; then
   log "candidate: $where"
 fi
 
-# functions-framework's venv: same interpreter and the same flask/werkzeug/gunicorn as the
-# invoker's, so (c) differs from (a) and (b) only in the framework on top.
-FF_WANT=$("$PY" -c "import importlib.metadata as m, sys; print(sys._base_executable, 'functions-framework==$FF_VERSION', *(f'{p}=={m.version(p)}' for p in ('flask', 'werkzeug', 'gunicorn')))")
-if [[ $(cat "$FF_VENV/.bench-stamp" 2>/dev/null) != "$FF_WANT" ]]; then
-  log "making $FF_VENV ($FF_WANT)"
-  rm -rf "$FF_VENV"
-  read -r FF_BASE FF_PINS <<<"$FF_WANT"
-  "$FF_BASE" -m venv "$FF_VENV"
+# bench_venv VENV PACKAGE==VERSION [PIP FLAGS...]: a venv of the invoker's interpreter with
+# PACKAGE and the invoker's own Flask, Werkzeug and gunicorn versions (made again only when one
+# of them changes), so a server there differs from (a) and (b) only in what PACKAGE brings.
+bench_venv() {
+  local venv=$1 package=$2 want base pins
+  shift 2
+  want=$("$PY" -c "import importlib.metadata as m, sys; print(sys._base_executable, '$package', *(f'{p}=={m.version(p)}' for p in ('flask', 'werkzeug', 'gunicorn')))")
+  [[ $(cat "$venv/.bench-stamp" 2>/dev/null) == "$want" ]] && return 0
+  log "making $venv ($want)"
+  rm -rf "$venv"
+  read -r base pins <<<"$want"
+  "$base" -m venv "$venv"
   # shellcheck disable=SC2086
-  "$FF_VENV/bin/pip" install -q $FF_PINS
-  echo "$FF_WANT" >"$FF_VENV/.bench-stamp"
+  "$venv/bin/pip" install -q "$@" $pins
+  echo "$want" >"$venv/.bench-stamp"
+}
+bench_venv "$FF_VENV" "functions-framework==$FF_VERSION"
+# granian's, only when (d) is asked for (baseline.py, which it imports, needs gunicorn too).
+if [[ " ${SERVERS[*]} " == *" granian "* ]]; then
+  bench_venv "$GRANIAN_VENV" "granian==$GRANIAN_VERSION" --only-binary=:all:
 fi
 
 # --- pinning -----------------------------------------------------------------------------
@@ -174,6 +189,7 @@ start_server() { # case server
     invoker) cmd=("$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
     candidate) cmd=(env "PYTHONPATH=$BENCH_CANDIDATE_SRC" "$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
     flask) cmd=("$PY" "$HERE/baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
+    granian) cmd=(env "PYTHONPATH=$HERE:$ROOT/packages/runtime-invoker/src" "$GRANIAN_VENV/bin/python" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
     ff)
       local source=$HERE/functions/http/func.py
       [[ $case == cloudevent ]] && source=$HERE/functions/ff_cloudevent/func.py
@@ -203,12 +219,16 @@ CE_CURL=(-X POST -H 'Content-Type: application/json' -H 'ce-specversion: 1.0' -H
   -H 'ce-source: /bench/wrk' -H 'ce-type: dev.kn-fn.bench' --data '{"message":"hello","count":1}')
 sanity() { # case server: one request as wrk will send it, and the worker class
   local case=$1 server=$2 reply
-  if [[ $case == http ]]; then
+  if [[ $case == http || $case == async ]]; then
     reply=$(curl -s -w ' %{http_code}' "http://127.0.0.1:${PORT[$server]}/")
     [[ $reply == "hello 200" ]] || die "$server answered '$reply' to GET / (want 'hello 200')"
   else
     reply=$(curl -s -w ' %{http_code}' "${CE_CURL[@]}" "http://127.0.0.1:${PORT[$server]}/")
     [[ $reply =~ \ 20[02]$ ]] || die "$server answered '$reply' to the CloudEvent (want 200 or 202)"
+  fi
+  if [[ $server == granian ]]; then
+    log "$case/$server on :${PORT[$server]} (granian $GRANIAN_VERSION, WSGI) answers '$reply'"
+    return 0
   fi
   # The gthread worker or a subclass of it (the invoker's options name its own subclass).
   local worker python=$PY
@@ -245,6 +265,7 @@ export B_PYTHON=$("$PY" -c 'import platform; print(platform.python_version())')
 export B_PYTHON_FF=$("$FF_VENV/bin/python" -c 'import platform; print(platform.python_version())')
 export B_VERSIONS_INVOKER=$(versions "$PY" "kn-fn-invoker flask werkzeug gunicorn cloudevents")
 export B_VERSIONS_FF=$(versions "$FF_VENV/bin/python" "functions-framework flask werkzeug gunicorn cloudevents")
+[[ " ${SERVERS[*]} " == *" granian "* ]] && export B_VERSIONS_GRANIAN=$(versions "$GRANIAN_VENV/bin/python" "granian flask werkzeug")
 export B_CANDIDATE=${BENCH_CANDIDATE_SRC:-}
 export B_COMMIT=$COMMIT B_CANDIDATE_PATCH=${BENCH_CANDIDATE_PATCH:-}
 export B_COMMAND="BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_CONNECTIONS=$CONNECTIONS BENCH_WRK_THREADS=$WRK_THREADS WORKERS=$WORKERS THREADS=$THREADS bench/invoker/run.sh, each run: ${WRK_PIN[*]}${WRK_PIN:+ }wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/invoker/wrk.lua http://127.0.0.1:PORT/"

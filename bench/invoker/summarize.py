@@ -19,13 +19,15 @@ SERVERS = {
     "candidate": "(a') candidate invoker (see below)",
     "flask": "(b) minimal Flask app, same gunicorn options",
     "ff": "(c) functions-framework",
+    "granian": "(d) the app of (b) on granian (WSGI)",
 }
 CASES = {
     "http": "HTTP: `def handler(req): return \"hello\"`, GET /",
     "cloudevent": "CloudEvent, binary mode: POST / with ce-* headers and a 29-byte JSON body; no reply",
+    "async": "HTTP, async: `async def handler(req): await asyncio.sleep(0.005); return \"hello\"`, GET / (invoker and candidate only)",
 }
 TARGETS = {"a/b": 0.95, "a/c": 1.0}
-RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "a'/a": ("candidate", "invoker"), "a'/b": ("candidate", "flask"), "a'/c": ("candidate", "ff")}
+RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "d/b": ("granian", "flask"), "d/c": ("granian", "ff"), "a'/a": ("candidate", "invoker"), "a'/b": ("candidate", "flask"), "a'/c": ("candidate", "ff")}
 
 
 def _ms(us: float) -> str:
@@ -99,6 +101,8 @@ def main(out: Path) -> int:
     lines.append(f"- Servers: WORKERS={meta['workers']} THREADS={meta['threads']} for all three; (a) and (b) share `kn_fn_invoker._server.gunicorn_options`: {meta['gunicorn_options']}")
     lines.append(f"- (a)/(b): Python {meta['python']}, {meta['versions_invoker']} (invoker at commit {meta['commit']})")
     lines.append(f"- (c): Python {meta['python_ff']}, {meta['versions_ff']}")
+    if meta.get("versions_granian"):
+        lines.append(f"- (d): Python {meta['python']}, {meta['versions_granian']}; granian_baseline.py: workers=WORKERS, blocking_threads=THREADS, runtime_threads=1, HTTP/1")
     if meta.get("candidate_patch"):
         lines.append(f"- (a') candidate: the invoker's src/ with `{meta['candidate_patch']}` applied (BENCH_CANDIDATE_PATCH)")
     elif meta.get("candidate"):

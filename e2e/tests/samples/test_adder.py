@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -105,3 +106,21 @@ def test_without_configured_credentials_nobody_gets_in(functions, image):
     assert reply.status == 500, reply.text
     assert reply.json() == {"error": "the adder is not configured: set ADDER_USERNAME and ADDER_PASSWORD in its environment"}
     assert fn.get("/health/ready").status == 200  # still serving
+    # start(), the sample's lifecycle hook, read the environment once in the worker and said so.
+    assert said_not_configured(fn, times=1) == 1
+
+
+def test_each_worker_reads_the_credentials_once_in_start(functions, image):
+    fn = functions.start(image, env={"ADDER_USERNAME": USER, "WORKERS": "2"})  # no password: each worker says so
+    assert said_not_configured(fn, times=2) == 2
+
+
+def said_not_configured(fn, times: int) -> int:
+    """How often the log says so, once it said it `times` times (or 15 s passed): a second
+    worker may boot after the first answered, and the engine's log trails the process."""
+    deadline = time.monotonic() + 15
+    while (said := fn.logs().count("adder: ADDER_USERNAME and ADDER_PASSWORD are not set: every sum will be refused")) < times:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    return said

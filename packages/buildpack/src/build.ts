@@ -195,6 +195,7 @@ async function checkImport(ctx: BuildContext, venv: Venv, target: FunctionTarget
   const env = { ...NO_BYTECODE, PYTHONPYCACHEPREFIX: path.join(ctx.layersDir, ".import-check-pycache"), ...libraryPath };
   const result = await runCheck(ctx.runner, argv, env, ctx.appDir);
   ctx.logger.info(text.imported(result.handler, result.mode ?? "http"));
+  if (result.hooks.length > 0) ctx.logger.info(text.lifecycleHooks(result.hooks));
 }
 
 async function compileApp(ctx: BuildContext, venv: Venv): Promise<void> {

@@ -14,6 +14,7 @@ export type ErrorKind =
   | "syntax-error"
   | "import-error"
   | "not-callable"
+  | "hook-signature"
   // choosing the Python version (python-version.ts)
   | "python-version-invalid"
   | "python-version-conflict"
@@ -69,6 +70,7 @@ const INVOKER_KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   "syntax-error",
   "import-error",
   "not-callable",
+  "hook-signature",
 ]);
 
 /** The invoker's check reports kinds the buildpack shares; anything else is a check failure. */

@@ -282,6 +282,7 @@ export const log = {
   nativeNotChecked: (file: string) =>
     `Native libraries: not checked; this builder's build image has no list of the run image's libraries (${file})`,
   imported: (handler: string, mode: string) => `Imported ${handler}: ${mode === "http" ? "HTTP" : "CloudEvent"} function`,
+  lifecycleHooks: (names: readonly string[]) => `Lifecycle hooks: ${names.join(", ")} (see the invoker README)`,
   bytecodeWarning: "Warning: some files in the app directory did not compile (they are served as source):",
   sbomWritten: (file: string, count: number) => `Wrote ${file} (${count} distributions)`,
   process: (type: string, command: string[]) => `Process ${type} (default): ${command.join(" ")}`,

@@ -93,6 +93,8 @@ export interface CheckResult {
   mode: "http" | "cloudevent" | null;
   parameters: string[];
   async: boolean;
+  /** The lifecycle hooks beside the handler (start, stop, ready, alive); the import check only. */
+  hooks: string[];
 }
 
 /** Run `python -m kn_fn_invoker check --json` and turn a failure into the invoker's own error. */
@@ -109,5 +111,5 @@ export async function runCheck(runner: Runner, argv: readonly string[], env: Rec
     throw new BuildpackError("check-failed", errors.checkUnreadable(formatCommand(argv), result.output.trim()));
   }
   if (!parsed.ok) throw new BuildpackError(invokerErrorKind(parsed.kind), parsed.message);
-  return { handler: parsed.handler, mode: parsed.mode, parameters: parsed.parameters, async: parsed.async };
+  return { handler: parsed.handler, mode: parsed.mode, parameters: parsed.parameters, async: parsed.async, hooks: parsed.hooks ?? [] };
 }

@@ -155,6 +155,22 @@ describe("build", () => {
     expect(w.fs.text(`${LAYERS}/launch.toml`)).toContain('  "--handler",\n  "pkg.sub.mod.on_event"\n]');
   });
 
+  it("names the lifecycle hooks the import check found, and none when there are none", async () => {
+    const w = world({ importCheck: { ...okCheck(), hooks: ["start", "ready"] } });
+    await build(w.ctx);
+    expect(w.log.text()).toContain("  Imported handler.handler: HTTP function\n  Lifecycle hooks: start, ready (see the invoker README)\n");
+    const none = world();
+    await build(none.ctx);
+    expect(none.log.text()).not.toContain("Lifecycle hooks");
+  });
+
+  it("stops on a lifecycle hook the invoker cannot call, with the invoker's text", async () => {
+    const message = "[Error: lifecycle hook with arguments] handler.py: ready() requires x, but ...";
+    const { error } = await failure({ importCheck: { ok: false, kind: "hook-signature", message } });
+    expect(error.kind).toBe("hook-signature");
+    expect(error.message).toBe(message);
+  });
+
   it("describes a deferred signature and an async one", async () => {
     const w = world({ staticCheck: { ok: true, handler: "handler.handler", mode: null, parameters: [], async: false } });
     await build(w.ctx);

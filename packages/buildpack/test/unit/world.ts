@@ -42,7 +42,7 @@ export interface WorldOptions {
 }
 
 export function okCheck(handler = "handler.handler", mode = "http", parameters = ["req"]): object {
-  return { ok: true, handler, mode, parameters, async: false };
+  return { ok: true, handler, mode, parameters, async: false, hooks: [] };
 }
 
 export function world(options: WorldOptions = {}) {

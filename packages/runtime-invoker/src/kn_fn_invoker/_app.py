@@ -16,13 +16,16 @@ from typing import Any, Callable
 from flask import Flask, Response, copy_current_request_context, request
 from werkzeug.exceptions import HTTPException
 
+from . import _hooks as hooks_
 from . import _http as http
 from . import _messages as messages
+from ._loop import LOOP
 from ._settings import Settings, from_environment
 from ._signature import Mode, Signature, from_function
 from ._target import Target, load_function, parse_target, resolve_handler_setting
 
-HEALTH_PATHS = ("/health/live", "/health/ready", "/health/liveness", "/health/readiness")
+# Each health path and the lifecycle hook that decides it (_hooks.py).
+HEALTH_PATHS = {"/health/live": "alive", "/health/ready": "ready", "/health/liveness": "alive", "/health/readiness": "ready"}
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 CLOUDEVENT_METHODS = ["POST"]
 
@@ -82,16 +85,20 @@ class _Invoker:
                 args.append(value_for(parameter.role))
             else:
                 kwargs[parameter.name] = value_for(parameter.role)
+        if self._signature.is_async:
+            # On the worker's event loop, where a call past the deadline is cancelled.
+            try:
+                return LOOP.run(self._function(*args, **kwargs), self._timeout or None)
+            except TimeoutError:
+                raise FunctionTimedOut() from None
         if self._timeout:
             return self._call_with_deadline(args, kwargs)
         return self._call(args, kwargs)
 
     def _call(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
         result = self._function(*args, **kwargs)
-        if inspect.isawaitable(result):
-            import asyncio  # only async functions need it: ~11 ms off every cold start
-
-            result = asyncio.run(_awaited(result))
+        if inspect.isawaitable(result):  # a plain def that returned a coroutine
+            result = LOOP.run(result)
         return result
 
     def _call_with_deadline(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -117,8 +124,12 @@ class _Invoker:
         return outcome["result"]
 
 
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
+def _module_file(directory: Path, module: Any) -> str:
+    path = Path(getattr(module, "__file__", None) or module.__name__)
+    try:
+        return str(path.resolve().relative_to(directory.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _cloudevent_view(
@@ -178,13 +189,17 @@ def create_app(
     if target is None:
         target = resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
     parsed: Target = parse_target(target)
-    function = load_function(Path(source or "."), parsed)
+    directory = Path(source or ".")
+    function = load_function(directory, parsed)
     signature = from_function(parsed, function)
+    module = sys.modules[parsed.module]
+    hooks = hooks_.find(module, _module_file(directory, module))
     invoke = _Invoker(function, signature, settings.timeout)
 
     app = Flask("kn_fn_invoker")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["KN_FN_SIGNATURE"] = signature
+    app.config["KN_FN_HOOKS"] = hooks  # start and stop are the server's to call (_server.py)
 
     def failed(error: BaseException, event_id: str | None) -> Response:
         """The function broke: log it (never the request), answer 500 or 504."""
@@ -209,11 +224,17 @@ def create_app(
         except Exception as error:  # noqa: BLE001 - the function's failure, reported as 500
             return failed(error, None)
 
-    def health() -> Response:
-        return Response("OK", status=200, content_type="text/plain; charset=utf-8")
+    def health_view(hook: str) -> Callable[[], Response]:
+        def health() -> Response:
+            healthy, body = hooks_.probe(hooks, hook)
+            if not healthy and body.startswith(f"{hook}() raised"):
+                log.warning(body, extra={"fields": {"handler": parsed.handler, "path": request.path}})
+            return Response(body, status=200 if healthy else 503, content_type="text/plain; charset=utf-8")
 
-    for index, path in enumerate(HEALTH_PATHS):
-        app.add_url_rule(path, f"health_{index}", health, methods=["GET", "HEAD"])
+        return health
+
+    for index, (path, hook) in enumerate(HEALTH_PATHS.items()):
+        app.add_url_rule(path, f"health_{index}", health_view(hook), methods=["GET", "HEAD"])
 
     if signature.mode is Mode.HTTP:
         view, methods = serve_http, HTTP_METHODS

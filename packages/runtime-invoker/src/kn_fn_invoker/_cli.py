@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from . import _hooks as hooks
 from . import _messages as messages
 from ._settings import from_environment, parse_port
 from ._signature import Signature, from_function, from_source
@@ -43,19 +44,23 @@ def _handler(value: str | None) -> str:
     return resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
 
 
-def check(directory: Path, handler: str, static: bool) -> tuple[str, Signature | None]:
+def check(directory: Path, handler: str, static: bool) -> tuple[str, Signature | None, list[str]]:
+    """The handler, its signature (None: deferred to the import) and, when imported, the
+    lifecycle hooks beside it."""
     target = parse_target(handler)
+    module_file = find_module_file(directory, target)
     if static:
-        module_file = find_module_file(directory, target)
         source = module_file.read_text(encoding="utf-8", errors="replace")
-        return target.handler, from_source(target, source, str(module_file.relative_to(directory)))
-    return target.handler, from_function(target, load_function(directory, target))
+        return target.handler, from_source(target, source, str(module_file.relative_to(directory))), []
+    signature = from_function(target, load_function(directory, target))
+    found = hooks.find(sys.modules[target.module], str(module_file.relative_to(directory)))
+    return target.handler, signature, found.names
 
 
 def _run_check(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     try:
-        handler, signature = check(Path(args.dir), _handler(args.handler), args.static)
+        handler, signature, hook_names = check(Path(args.dir), _handler(args.handler), args.static)
     except InvokerError as error:
         if args.json:
             print(json.dumps({"ok": False, "kind": error.kind, "message": error.message}))
@@ -63,24 +68,26 @@ def _run_check(argv: list[str]) -> int:
             print(error.message, file=sys.stderr)
         return 1
     if args.json:
-        result = {"ok": True, "handler": handler, "mode": None, "parameters": [], "async": False}
+        result = {"ok": True, "handler": handler, "mode": None, "parameters": [], "async": False, "hooks": hook_names}
         if signature is not None:
             result.update(mode=signature.mode.value, parameters=signature.names, **{"async": signature.is_async})
         print(json.dumps(result))
     elif signature is None:
         print(messages.check_deferred(handler))
     else:
-        print(messages.check_ok(handler, signature.mode.value, signature.names, signature.is_async))
+        print(messages.check_ok(handler, signature.mode.value, signature.names, signature.is_async, hook_names))
     return 0
 
 
 def _run_serve(argv: list[str]) -> int:
     args = _serve_parser().parse_args(argv)
-    from ._app import create_app  # flask and gunicorn load only when serving
+    from ._app import create_app, log  # flask and gunicorn load only when serving
+    from ._cpu import read_cpu_limit
     from ._server import serve
 
+    cpu = read_cpu_limit()
     try:
-        settings = from_environment()
+        settings = from_environment(cpu=cpu)
         if args.port is not None:
             settings = replace(settings, port=parse_port("--port", args.port))
         if args.host:
@@ -89,6 +96,9 @@ def _run_serve(argv: list[str]) -> int:
     except InvokerError as error:
         print(error.message, file=sys.stderr)
         return 1
+    given = [name for name in ("WORKERS", "THREADS") if os.environ.get(name)]
+    log.info(messages.concurrency_chosen(settings.workers, settings.threads, cpu.cpus, cpu.source, given),
+             extra={"fields": {"workers": settings.workers, "threads": settings.threads, "cpu_limit": cpu.cpus}})
     serve(app, settings)
     return 0
 

@@ -144,10 +144,11 @@ def variadic_parameters(handler: str, names: Iterable[str]) -> str:
     )
 
 
-def check_ok(handler: str, mode: str, parameters: Iterable[str], is_async: bool) -> str:
+def check_ok(handler: str, mode: str, parameters: Iterable[str], is_async: bool, hooks: Iterable[str] = ()) -> str:
     kind = "async " if is_async else ""
     listed = ", ".join(parameters) or "none"
-    return f"{handler}: {kind}{mode} function (parameters: {listed})"
+    named = ", ".join(hooks)
+    return f"{handler}: {kind}{mode} function (parameters: {listed})" + (f"; lifecycle hooks: {named}" if named else "")
 
 
 def check_deferred(handler: str) -> str:
@@ -155,6 +156,27 @@ def check_deferred(handler: str) -> str:
         f"{handler}: not a plain def in its module (assigned, imported or a class); "
         "its signature is checked when the module is imported"
     )
+
+
+# --- lifecycle hooks -----------------------------------------------------------------------
+
+
+def hook_arguments(module_file: str, name: str, required: Iterable[str], allowed: int) -> str:
+    can_take = "one argument, the configuration (a dict of the environment)" if allowed else "no arguments"
+    return (
+        f"[Error: lifecycle hook with arguments] {module_file}: {name}() requires {_names(required)}, "
+        f"but the invoker calls {name}() with {can_take}. Give the parameters defaults, or rename "
+        f"the function if it is not meant as the {name} hook."
+    )
+
+
+def hook_failed(name: str, error: BaseException) -> str:
+    text = str(error)
+    return f"{name}() raised {type(error).__name__}" + (f": {text}" if text else "")
+
+
+def hook_said_no(name: str) -> str:
+    return "not ready" if name == "ready" else "not alive"
 
 
 # --- HTTP error bodies (never include request content) ---------------------------------------
@@ -236,6 +258,16 @@ def invalid_reply_log(detail: str) -> str:
 
 
 # --- start-up ------------------------------------------------------------------------------
+
+
+def concurrency_chosen(workers: int, threads: int, cpus: float | None, source: str, set_names: Iterable[str]) -> str:
+    """The start-up line that says how many requests run at once, and why."""
+    given = set(set_names)
+    origin = ", ".join(f"{name} {'set in the environment' if name in given else 'from the CPU limit'}"
+                       for name in ("WORKERS", "THREADS"))
+    limit = f"{cpus:g} CPUs" if cpus is not None else "none"
+    hint = "; set WORKERS to use more CPUs" if cpus is None and "WORKERS" not in given else ""
+    return f"WORKERS={workers} THREADS={threads}: {origin}; CPU limit: {limit} ({source}){hint}"
 
 
 def bad_setting(name: str, value: str, expected: str) -> str:

@@ -10,12 +10,14 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ._settings import Settings
+from ._worker import start_hooks
 
 
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "worker_class": "kn_fn_invoker._worker.DrainingWorker",
+        "post_worker_init": start_hooks,
         "workers": settings.workers,
         "threads": settings.threads,
         # gunicorn's own timeout is a worker heartbeat, not a request limit (the gthread

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from . import _messages as messages
+from ._cpu import CpuLimit, default_concurrency
 from ._target import InvokerError
 
 # Each worker is a whole Python process with the function loaded, each thread a pid: past
@@ -128,8 +129,14 @@ def _reply_type(name: str, value: str) -> str:
 _T = TypeVar("_T")
 
 
-def from_environment(env: Mapping[str, str] | None = None) -> Settings:
+NOT_READ = CpuLimit(None, "not read")
+
+
+def from_environment(env: Mapping[str, str] | None = None, cpu: CpuLimit = NOT_READ) -> Settings:
+    """`cpu` is the container's CPU limit (_cpu.read_cpu_limit, read by the server's start):
+    WORKERS and THREADS default from it."""
     env = os.environ if env is None else env
+    concurrency = default_concurrency(cpu)
 
     def read(name: str, default: _T, parse: Callable[[str, str], _T]) -> _T:
         value = env.get(name)
@@ -138,8 +145,8 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         host=env.get("HOST") or Settings.host,
         port=read("PORT", Settings.port, parse_port),
-        workers=read("WORKERS", Settings.workers, _workers),
-        threads=read("THREADS", Settings.threads, _threads),
+        workers=read("WORKERS", concurrency.workers, _workers),
+        threads=read("THREADS", concurrency.threads, _threads),
         timeout=read("TIMEOUT", Settings.timeout, _timeout),
         graceful_timeout=read("GRACEFUL_TIMEOUT", Settings.graceful_timeout, _graceful_timeout),
         max_body_bytes=read("MAX_BODY_BYTES", Settings.max_body_bytes, _body_bytes),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hmac
 import math
-import os
 import re
+import sys
 from decimal import Decimal, Overflow
 
 USAGE = (
@@ -26,8 +26,24 @@ INTEGER = re.compile(r"[+-]?[0-9]+")
 MAX_NUMBER_CHARS = 100
 
 
+NOT_CONFIGURED_LOG = "adder: ADDER_USERNAME and ADDER_PASSWORD are not set: every sum will be refused"
+
+# (user, password), read once in each worker by start(); None when either is not set.
+credentials: tuple[str, str] | None = None
+
+
 class BadNumber(ValueError):
     pass
+
+
+def start(cfg):
+    """A lifecycle hook: the invoker calls it once in each worker before it serves, with the
+    environment as cfg. Configuration is read here once, not on every request."""
+    global credentials
+    user, password = cfg.get("ADDER_USERNAME"), cfg.get("ADDER_PASSWORD")
+    credentials = (user, password) if user and password else None
+    if credentials is None:
+        print(NOT_CONFIGURED_LOG, file=sys.stderr, flush=True)
 
 
 def handler(req):
@@ -38,12 +54,11 @@ def handler(req):
     if req.mimetype not in FORM_TYPES:
         return {"error": "send the fields as a form (Content-Type: application/x-www-form-urlencoded)"}, 415
 
-    expected_user = os.environ.get("ADDER_USERNAME")
-    expected_password = os.environ.get("ADDER_PASSWORD")
-    if not expected_user or not expected_password:
+    if credentials is None:
         # Fail closed: without configured credentials nobody may use the function.
         return {"error": "the adder is not configured: set ADDER_USERNAME and ADDER_PASSWORD in its environment"}, 500
 
+    expected_user, expected_password = credentials
     form = req.form
     user_ok = same_secret(form.get("username", ""), expected_user)
     password_ok = same_secret(form.get("password", ""), expected_password)

@@ -1,0 +1,105 @@
+"""Lifecycle hooks: optional functions beside the handler, with Knative func's names.
+
+- `start()` or `start(cfg)`: once in each worker before it serves (`cfg` is a copy of the
+  environment, as Knative func passes it); an exception stops start-up with its message;
+- `stop()`: once in each worker when it stops, after its in-flight requests finished, within
+  the grace period (`GRACEFUL_TIMEOUT` from SIGTERM);
+- `ready()` and `alive()`: called by `/health/ready` (`/health/readiness`) and `/health/live`
+  (`/health/liveness`); a true result is 200, a false one or an exception 503. A
+  `(bool, message)` pair, Knative func's form, also sets the body.
+
+Each may be `async def`. Only functions defined in the handler's module count: a `start`
+imported from a library is not a hook. A hook that needs arguments it cannot be given fails
+the import check (and so the build), not the first start.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+from . import _messages as messages
+from ._loop import LOOP
+from ._target import InvokerError
+
+NAMES = ("start", "stop", "ready", "alive")
+# How many positional arguments each hook may require: start may take the configuration.
+_ARGUMENTS = {"start": 1, "stop": 0, "ready": 0, "alive": 0}
+
+
+@dataclass(frozen=True)
+class Hooks:
+    functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def get(self, name: str) -> Callable[..., Any] | None:
+        return self.functions.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name in NAMES if name in self.functions]
+
+
+def find(module: ModuleType, module_file: str) -> Hooks:
+    found = {}
+    for name in NAMES:
+        value = vars(module).get(name)
+        if not inspect.isfunction(value) or value.__module__ != module.__name__:
+            continue
+        parameters = inspect.signature(value).parameters.values()
+        positional = [p.name for p in parameters
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+        keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+        if len(positional) > _ARGUMENTS[name] or keyword_only:
+            raise InvokerError("hook-signature",
+                               messages.hook_arguments(module_file, name, positional + keyword_only, _ARGUMENTS[name]))
+        found[name] = value
+    return Hooks(found)
+
+
+def call(hook: Callable[..., Any], *args: Any) -> Any:
+    result = hook(*args)
+    if inspect.isawaitable(result):
+        result = LOOP.run(result)  # the worker's loop, where its async functions run too
+    return result
+
+
+def run_start(hooks: Hooks) -> None:
+    """start() in this worker; InvokerError with the hook's failure for the user."""
+    start = hooks.get("start")
+    if start is None:
+        return
+    takes_config = bool(inspect.signature(start).parameters)
+    try:
+        call(start, dict(os.environ)) if takes_config else call(start)
+    except Exception as error:  # noqa: BLE001 - any failure of start() stops start-up
+        raise InvokerError("start-failed", messages.hook_failed("start", error)) from error
+
+
+def run_stop(hooks: Hooks) -> str | None:
+    """stop() in this worker; the failure's text, if it failed (the worker stops either way)."""
+    stop = hooks.get("stop")
+    if stop is None:
+        return None
+    try:
+        call(stop)
+    except Exception as error:  # noqa: BLE001
+        return messages.hook_failed("stop", error)
+    return None
+
+
+def probe(hooks: Hooks, name: str) -> tuple[bool, str]:
+    """ready or alive: (healthy, body)."""
+    hook = hooks.get(name)
+    if hook is None:
+        return True, "OK"
+    try:
+        result = call(hook)
+    except Exception as error:  # noqa: BLE001 - an exception means not healthy
+        return False, messages.hook_failed(name, error)
+    if isinstance(result, tuple) and len(result) == 2:
+        healthy, message = bool(result[0]), str(result[1])
+        return healthy, message or ("OK" if healthy else messages.hook_said_no(name))
+    return bool(result), "OK" if result else messages.hook_said_no(name)

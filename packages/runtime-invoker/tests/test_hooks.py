@@ -218,3 +218,33 @@ def test_a_failing_start_stops_start_up_with_its_message(tmp_path):
     assert '{"severity": "ERROR", "message": "start() raised RuntimeError: cannot reach the database"}' in output
     assert "Traceback" not in output
     assert "Worker failed to boot" in output
+
+
+def test_the_server_serves_an_app_without_hooks(tmp_path):
+    """serve() of a plain Flask app (the bench's baseline): no hooks, nothing to call."""
+    port = free_port()
+    program = (
+        "from flask import Flask\n"
+        "from kn_fn_invoker._server import serve\n"
+        "from kn_fn_invoker._settings import Settings\n"
+        "app = Flask('plain')\n"
+        "app.add_url_rule('/', 'index', lambda: 'plain')\n"
+        f"serve(app, Settings(host='127.0.0.1', port={port}))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", program], env={**os.environ, "PYTHONPATH": str(SRC)},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.stdout.read()
+            try:
+                assert get(port) == (200, "plain")
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output

@@ -21,11 +21,16 @@ from ._app import log
 from ._target import InvokerError
 
 
+def _hooks_of(worker: Worker) -> hooks.Hooks:
+    # An app that create_app did not make (the bench's bare Flask baseline) has none.
+    return worker.wsgi.config.get("KN_FN_HOOKS") or hooks.Hooks()
+
+
 def start_hooks(worker: Worker) -> None:
     """gunicorn's post_worker_init: start() before the worker serves. A failure is one log
     line and the boot-error exit, on which gunicorn's master stops ("Worker failed to boot")."""
     try:
-        hooks.run_start(worker.wsgi.config["KN_FN_HOOKS"])
+        hooks.run_start(_hooks_of(worker))
     except InvokerError as failure:
         log.error(failure.message)
         sys.exit(Arbiter.WORKER_BOOT_ERROR)
@@ -43,6 +48,6 @@ class DrainingWorker(ThreadWorker):
         try:
             super().run()
         finally:
-            failure = hooks.run_stop(self.wsgi.config["KN_FN_HOOKS"])
+            failure = hooks.run_stop(_hooks_of(self))
             if failure:
                 log.error(failure)

@@ -7,6 +7,7 @@
 #   (c) ff       functions-framework==3.10.2, in its own venv (it needs cloudevents<=1.12)
 #   (d) granian  the app of (b) on granian 2.8.9's WSGI interface (granian_baseline.py), in
 #                its own venv with the same Flask and Werkzeug: the server alone changed
+#   (e) invoker-granian  the invoker's app (create_app) on granian the same way
 #
 # for two cases: http (GET /, the function returns "hello") and cloudevent (binary-mode
 # POST with ce-* headers and a small JSON body, no reply). Runs are interleaved a, b, c,
@@ -35,7 +36,7 @@
 #                      which a run exceeds BENCH_MAX_FOREIGN is run again, up to
 #                      BENCH_ROUND_TRIES times in all (the last try is kept, and flagged)
 #   BENCH_SERVERS="invoker flask ff"   which servers, in the order they are run each round
-#                      (granian: add it, e.g. "invoker flask granian ff")
+#                      (granian, invoker-granian: add them, e.g. "invoker flask granian ff")
 #   BENCH_CANDIDATE_SRC  a directory holding a modified copy of the kn_fn_invoker package:
 #                      adds server (a') "candidate", the invoker run with PYTHONPATH=that
 #                      directory, right after (a) in each round, to measure a proposed
@@ -153,8 +154,8 @@ bench_venv() {
 }
 bench_venv "$FF_VENV" "functions-framework==$FF_VERSION"
 # granian's, only when (d) is asked for (baseline.py, which it imports, needs gunicorn too).
-if [[ " ${SERVERS[*]} " == *" granian "* ]]; then
-  bench_venv "$GRANIAN_VENV" "granian==$GRANIAN_VERSION" --only-binary=:all:
+if [[ " ${SERVERS[*]} " == *granian* ]]; then
+  bench_venv "$GRANIAN_VENV" "granian==$GRANIAN_VERSION cloudevents==$("$PY" -c 'import importlib.metadata as m; print(m.version("cloudevents"))')" --only-binary=:all:
 fi
 
 # --- pinning -----------------------------------------------------------------------------
@@ -190,6 +191,7 @@ start_server() { # case server
     candidate) cmd=(env "PYTHONPATH=$BENCH_CANDIDATE_SRC" "$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
     flask) cmd=("$PY" "$HERE/baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
     granian) cmd=(env "PYTHONPATH=$HERE:$ROOT/packages/runtime-invoker/src" "$GRANIAN_VENV/bin/python" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
+    invoker-granian) cmd=(env GRANIAN_APP=invoker "PYTHONPATH=$HERE:$ROOT/packages/runtime-invoker/src" "$GRANIAN_VENV/bin/python" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
     ff)
       local source=$HERE/functions/http/func.py
       [[ $case == cloudevent ]] && source=$HERE/functions/ff_cloudevent/func.py
@@ -226,7 +228,7 @@ sanity() { # case server: one request as wrk will send it, and the worker class
     reply=$(curl -s -w ' %{http_code}' "${CE_CURL[@]}" "http://127.0.0.1:${PORT[$server]}/")
     [[ $reply =~ \ 20[02]$ ]] || die "$server answered '$reply' to the CloudEvent (want 200 or 202)"
   fi
-  if [[ $server == granian ]]; then
+  if [[ $server == granian || $server == invoker-granian ]]; then
     log "$case/$server on :${PORT[$server]} (granian $GRANIAN_VERSION, WSGI) answers '$reply'"
     return 0
   fi
@@ -265,7 +267,7 @@ export B_PYTHON=$("$PY" -c 'import platform; print(platform.python_version())')
 export B_PYTHON_FF=$("$FF_VENV/bin/python" -c 'import platform; print(platform.python_version())')
 export B_VERSIONS_INVOKER=$(versions "$PY" "kn-fn-invoker flask werkzeug gunicorn cloudevents")
 export B_VERSIONS_FF=$(versions "$FF_VENV/bin/python" "functions-framework flask werkzeug gunicorn cloudevents")
-[[ " ${SERVERS[*]} " == *" granian "* ]] && export B_VERSIONS_GRANIAN=$(versions "$GRANIAN_VENV/bin/python" "granian flask werkzeug")
+[[ " ${SERVERS[*]} " == *granian* ]] && export B_VERSIONS_GRANIAN=$(versions "$GRANIAN_VENV/bin/python" "granian flask werkzeug")
 export B_CANDIDATE=${BENCH_CANDIDATE_SRC:-}
 export B_COMMIT=$COMMIT B_CANDIDATE_PATCH=${BENCH_CANDIDATE_PATCH:-}
 export B_COMMAND="BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_CONNECTIONS=$CONNECTIONS BENCH_WRK_THREADS=$WRK_THREADS WORKERS=$WORKERS THREADS=$THREADS bench/invoker/run.sh, each run: ${WRK_PIN[*]}${WRK_PIN:+ }wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/invoker/wrk.lua http://127.0.0.1:PORT/"

@@ -20,6 +20,7 @@ SERVERS = {
     "flask": "(b) minimal Flask app, same gunicorn options",
     "ff": "(c) functions-framework",
     "granian": "(d) the app of (b) on granian (WSGI)",
+    "invoker-granian": "(e) the invoker's app on granian (WSGI), as (d)",
 }
 CASES = {
     "http": "HTTP: `def handler(req): return \"hello\"`, GET /",
@@ -27,7 +28,7 @@ CASES = {
     "async": "HTTP, async: `async def handler(req): await asyncio.sleep(0.005); return \"hello\"`, GET / (invoker and candidate only)",
 }
 TARGETS = {"a/b": 0.95, "a/c": 1.0}
-RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "d/b": ("granian", "flask"), "d/c": ("granian", "ff"), "a'/a": ("candidate", "invoker"), "a'/b": ("candidate", "flask"), "a'/c": ("candidate", "ff")}
+RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "d/b": ("granian", "flask"), "d/c": ("granian", "ff"), "e/d": ("invoker-granian", "granian"), "e/c": ("invoker-granian", "ff"), "a'/a": ("candidate", "invoker"), "a'/b": ("candidate", "flask"), "a'/c": ("candidate", "ff")}
 
 
 def _ms(us: float) -> str:
@@ -102,7 +103,7 @@ def main(out: Path) -> int:
     lines.append(f"- (a)/(b): Python {meta['python']}, {meta['versions_invoker']} (invoker at commit {meta['commit']})")
     lines.append(f"- (c): Python {meta['python_ff']}, {meta['versions_ff']}")
     if meta.get("versions_granian"):
-        lines.append(f"- (d): Python {meta['python']}, {meta['versions_granian']}; granian_baseline.py: workers=WORKERS, blocking_threads=THREADS, runtime_threads=1, HTTP/1")
+        lines.append(f"- (d), (e): Python {meta['python']}, {meta['versions_granian']}; granian_baseline.py: workers=WORKERS, blocking_threads=THREADS, runtime_threads=1, HTTP/1")
     if meta.get("candidate_patch"):
         lines.append(f"- (a') candidate: the invoker's src/ with `{meta['candidate_patch']}` applied (BENCH_CANDIDATE_PATCH)")
     elif meta.get("candidate"):

@@ -6,7 +6,6 @@ like each other (handler.py), so every test gets a clean sys.modules and sys.pat
 
 from __future__ import annotations
 
-import asyncio  # noqa: F401 - see isolated_imports
 import sys
 
 import pytest
@@ -20,8 +19,6 @@ from fixtures import FUNCTIONS
 
 @pytest.fixture(autouse=True)
 def isolated_imports():
-    # asyncio is imported above, before any test: the worker's event loop (_loop.py) outlives
-    # a test, and a fresh asyncio module in the next one would not know its tasks.
     modules = set(sys.modules)
     path = list(sys.path)
     yield

@@ -19,7 +19,6 @@ from werkzeug.exceptions import HTTPException
 from . import _hooks as hooks_
 from . import _http as http
 from . import _messages as messages
-from ._loop import LOOP
 from ._settings import Settings, from_environment
 from ._signature import Mode, Signature, from_function
 from ._target import Target, load_function, parse_target, resolve_handler_setting
@@ -85,20 +84,19 @@ class _Invoker:
                 args.append(value_for(parameter.role))
             else:
                 kwargs[parameter.name] = value_for(parameter.role)
-        if self._signature.is_async:
-            # On the worker's event loop, where a call past the deadline is cancelled.
-            try:
-                return LOOP.run(self._function(*args, **kwargs), self._timeout or None)
-            except TimeoutError:
-                raise FunctionTimedOut() from None
         if self._timeout:
             return self._call_with_deadline(args, kwargs)
         return self._call(args, kwargs)
 
     def _call(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
         result = self._function(*args, **kwargs)
-        if inspect.isawaitable(result):  # a plain def that returned a coroutine
-            result = LOOP.run(result)
+        if inspect.isawaitable(result):
+            import asyncio  # only async functions need it: ~11 ms off every cold start
+
+            # A fresh loop in the request's thread. One loop per worker shared by all calls
+            # was measured 21% slower (bench/RESULTS.md, "async functions"): on one core the
+            # hand-off to the loop's thread and back costs more than the loop it saves.
+            result = asyncio.run(_awaited(result))
         return result
 
     def _call_with_deadline(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -122,6 +120,10 @@ class _Invoker:
         if "error" in outcome:
             raise outcome["error"]
         return outcome["result"]
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def _module_file(directory: Path, module: Any) -> str:

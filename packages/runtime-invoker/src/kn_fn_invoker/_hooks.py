@@ -8,7 +8,9 @@
   (`/health/liveness`); a true result is 200, a false one or an exception 503. A
   `(bool, message)` pair, Knative func's form, also sets the body.
 
-Each may be `async def`. Only functions defined in the handler's module count: a `start`
+Each may be `async def`; like async functions, it runs on a fresh event loop (asyncio.run),
+so an asyncio client made in an async start() is bound to a loop that is closed afterwards:
+make such clients lazily, in the call. Only functions defined in the handler's module count: a `start`
 imported from a library is not a hook. A hook that needs arguments it cannot be given fails
 the import check (and so the build), not the first start.
 """
@@ -22,7 +24,6 @@ from types import ModuleType
 from typing import Any, Callable
 
 from . import _messages as messages
-from ._loop import LOOP
 from ._target import InvokerError
 
 NAMES = ("start", "stop", "ready", "alive")
@@ -62,8 +63,14 @@ def find(module: ModuleType, module_file: str) -> Hooks:
 def call(hook: Callable[..., Any], *args: Any) -> Any:
     result = hook(*args)
     if inspect.isawaitable(result):
-        result = LOOP.run(result)  # the worker's loop, where its async functions run too
+        import asyncio  # only async hooks need it
+
+        result = asyncio.run(_awaited(result))
     return result
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def run_start(hooks: Hooks) -> None:

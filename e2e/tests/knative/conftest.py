@@ -15,6 +15,7 @@ SOURCES = {
     "kn-fn-e2e/kn-http": REPO_ROOT / "templates" / "python" / "http",
     "kn-fn-e2e/kn-cloudevents": REPO_ROOT / "templates" / "python" / "cloudevents",
     "kn-fn-e2e/kn-faults": REPO_ROOT / "e2e" / "tests" / "reliability" / "functions" / "faults",
+    "kn-fn-e2e/kn-adder": REPO_ROOT / "samples" / "python" / "http" / "adder",
     "kn-fn-e2e/kn-contract": FUNCTIONS / "contract",
     "kn-fn-e2e/kn-slow-start": FUNCTIONS / "slow-start",
     "kn-fn-e2e/kn-heartbeat-logger": FUNCTIONS / "heartbeat-logger",

@@ -102,7 +102,6 @@ def test_http_function(images, functions, call):
     pod = functions.pod(images("kn-fn-e2e/kn-contract"), env=SETTINGS)
     direct, proxied = call.send(pod.direct), call.send(pod)
     assert comparable(proxied) == comparable(direct)
-    assert proxied.status in {200, 201, 404, 418, 500, 504, 413}
 
 
 @pytest.mark.parametrize("call", CLOUDEVENT_CALLS, ids=[c.name for c in CLOUDEVENT_CALLS])

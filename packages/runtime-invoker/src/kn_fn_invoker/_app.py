@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import logging
@@ -89,15 +88,10 @@ class _Invoker:
         return self._call(args, kwargs)
 
     def _call(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        result = self._function(*args, **kwargs)
-        if inspect.isawaitable(result):
-            import asyncio  # only async functions need it: ~11 ms off every cold start
-
-            # A fresh loop in the request's thread. One loop per worker shared by all calls
-            # was measured 21% slower (bench/RESULTS.md, "async functions"): on one core the
-            # hand-off to the loop's thread and back costs more than the loop it saves.
-            result = asyncio.run(_awaited(result))
-        return result
+        # An async function gets a fresh loop in the request's thread. One loop per worker
+        # shared by all calls was measured 21% slower (bench/RESULTS.md, "async functions"):
+        # on one core the hand-off to the loop's thread and back costs more than it saves.
+        return hooks_.resolved(self._function(*args, **kwargs))
 
     def _call_with_deadline(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
         # A Python thread cannot be stopped: past the deadline the request gets its 504 and
@@ -120,18 +114,6 @@ class _Invoker:
         if "error" in outcome:
             raise outcome["error"]
         return outcome["result"]
-
-
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
-
-
-def _module_file(directory: Path, module: Any) -> str:
-    path = Path(getattr(module, "__file__", None) or module.__name__)
-    try:
-        return str(path.resolve().relative_to(directory.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _cloudevent_view(
@@ -194,8 +176,7 @@ def create_app(
     directory = Path(source or ".")
     function = load_function(directory, parsed)
     signature = from_function(parsed, function)
-    module = sys.modules[parsed.module]
-    hooks = hooks_.find(module, _module_file(directory, module))
+    hooks = hooks_.beside(directory, parsed)
     invoke = _Invoker(function, signature, settings.timeout)
 
     app = Flask("kn_fn_invoker")
@@ -228,10 +209,10 @@ def create_app(
 
     def health_view(hook: str) -> Callable[[], Response]:
         def health() -> Response:
-            healthy, body = hooks_.probe(hooks, hook)
-            if not healthy and body.startswith(f"{hook}() raised"):
-                log.warning(body, extra={"fields": {"handler": parsed.handler, "path": request.path}})
-            return Response(body, status=200 if healthy else 503, content_type="text/plain; charset=utf-8")
+            health = hooks_.probe(hooks, hook)
+            if health.raised:
+                log.warning(health.body, extra={"fields": {"handler": parsed.handler, "path": request.path}})
+            return Response(health.body, status=200 if health.healthy else 503, content_type="text/plain; charset=utf-8")
 
         return health
 

@@ -48,13 +48,12 @@ def check(directory: Path, handler: str, static: bool) -> tuple[str, Signature |
     """The handler, its signature (None: deferred to the import) and, when imported, the
     lifecycle hooks beside it."""
     target = parse_target(handler)
-    module_file = find_module_file(directory, target)
     if static:
+        module_file = find_module_file(directory, target)
         source = module_file.read_text(encoding="utf-8", errors="replace")
         return target.handler, from_source(target, source, str(module_file.relative_to(directory))), []
     signature = from_function(target, load_function(directory, target))
-    found = hooks.find(sys.modules[target.module], str(module_file.relative_to(directory)))
-    return target.handler, signature, found.names
+    return target.handler, signature, hooks.beside(directory, target).names
 
 
 def _run_check(argv: list[str]) -> int:

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
 from . import _messages as messages
-from ._target import InvokerError
+from ._target import InvokerError, Target, find_module_file
 
 NAMES = ("start", "stop", "ready", "alive")
 # How many positional arguments each hook may require: start may take the configuration.
@@ -41,6 +43,12 @@ class Hooks:
     @property
     def names(self) -> list[str]:
         return [name for name in NAMES if name in self.functions]
+
+
+def beside(directory: Path, target: Target) -> Hooks:
+    """The hooks in the module of a target load_function has imported."""
+    module_file = str(find_module_file(directory, target).relative_to(directory))
+    return find(sys.modules[target.module], module_file)
 
 
 def find(module: ModuleType, module_file: str) -> Hooks:
@@ -61,9 +69,14 @@ def find(module: ModuleType, module_file: str) -> Hooks:
 
 
 def call(hook: Callable[..., Any], *args: Any) -> Any:
-    result = hook(*args)
+    return resolved(hook(*args))
+
+
+def resolved(result: Any) -> Any:
+    """The result of a call, awaited on a fresh event loop when the callee was async (async
+    functions and async hooks alike)."""
     if inspect.isawaitable(result):
-        import asyncio  # only async hooks need it
+        import asyncio  # only async callees need it: ~11 ms off every cold start
 
         result = asyncio.run(_awaited(result))
     return result
@@ -97,16 +110,23 @@ def run_stop(hooks: Hooks) -> str | None:
     return None
 
 
-def probe(hooks: Hooks, name: str) -> tuple[bool, str]:
-    """ready or alive: (healthy, body)."""
+@dataclass(frozen=True)
+class Health:
+    healthy: bool
+    body: str
+    raised: bool = False  # the hook raised: worth a log line, unlike a plain "not ready"
+
+
+def probe(hooks: Hooks, name: str) -> Health:
+    """ready or alive."""
     hook = hooks.get(name)
     if hook is None:
-        return True, "OK"
+        return Health(True, "OK")
     try:
         result = call(hook)
     except Exception as error:  # noqa: BLE001 - an exception means not healthy
-        return False, messages.hook_failed(name, error)
+        return Health(False, messages.hook_failed(name, error), raised=True)
     if isinstance(result, tuple) and len(result) == 2:
         healthy, message = bool(result[0]), str(result[1])
-        return healthy, message or ("OK" if healthy else messages.hook_said_no(name))
-    return bool(result), "OK" if result else messages.hook_said_no(name)
+        return Health(healthy, message or ("OK" if healthy else messages.hook_said_no(name)))
+    return Health(bool(result), "OK" if result else messages.hook_said_no(name))

@@ -237,7 +237,7 @@ venv_inputs() {
     "$(sha256_of "$E2E_REQUIREMENTS")"
 }
 venv_imports_ok() {
-  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, gunicorn, moto, boto3, pypdf, yaml' >/dev/null 2>&1
+  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, granian, moto, boto3, pypdf, yaml' >/dev/null 2>&1
 }
 venv_stamp="$VENV/.kn-fn-setup.stamp"
 pip_install() {
@@ -256,8 +256,8 @@ else
   pip_install
 fi
 if ! venv_imports_ok; then
-  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, gunicorn, moto, boto3, pypdf, yaml' 2>&1 | tail -n 5 | sed 's/^/    | /' >&2 || true
-  die "$VENV/bin/python -c 'import kn_fn_invoker, flask, cloudevents, gunicorn, moto, boto3, pypdf, yaml'"
+  "$VENV/bin/python" -c 'import kn_fn_invoker, flask, cloudevents, granian, moto, boto3, pypdf, yaml' 2>&1 | tail -n 5 | sed 's/^/    | /' >&2 || true
+  die "$VENV/bin/python -c 'import kn_fn_invoker, flask, cloudevents, granian, moto, boto3, pypdf, yaml'"
 fi
 record python "$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')" "$VENV/bin/python"
 record kn-fn-invoker "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("kn-fn-invoker"))') (editable)" \

@@ -1,22 +1,25 @@
-"""The baseline: a hand-written minimal Flask app served by gunicorn with the invoker's options.
+"""(b) The reference: a hand-written minimal Flask app on gunicorn's gthread worker.
 
     python baseline.py {http|cloudevent} --host 127.0.0.1 --port N
 
-WORKERS and THREADS are read from the environment by the invoker's own Settings, and the
-gunicorn options are the invoker's `gunicorn_options`, so the only difference from (a) is the
-app: one route, the function body inlined, no signature dispatch or CloudEvents SDK.
+Standalone: it needs Flask and gunicorn, not the invoker (run.sh runs it from the bench's
+gunicorn venv, bench/throughput from an image holding only those). The gunicorn options are
+the ones the invoker gave gunicorn before it moved to granian (issue 16), so this row keeps
+the old server as a yardstick. WORKERS and THREADS come from the environment, as run.sh
+sets them for every server.
+
+http_app and cloudevent_app are also served by granian_baseline.py (d) and called directly
+by profile_app.py, so gunicorn is imported only when this file serves.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from dataclasses import replace
+from typing import Any
 
 from flask import Flask, Response, request
-
-from kn_fn_invoker._server import gunicorn_options, serve
-from kn_fn_invoker._settings import from_environment
 
 
 def http_app() -> Flask:
@@ -54,13 +57,48 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def gunicorn_options(host: str, port: int) -> dict[str, Any]:
+    """The invoker's former gunicorn_options (its _server.py up to commit b4e035f), with the
+    stock gthread worker for its subclass (which changed only the shutdown) and without its
+    post_worker_init (lifecycle hooks: this app has none). WORKERS and THREADS default as the
+    invoker's Settings did before they followed the CPU limit; run.sh always sets them."""
+    return {
+        "bind": f"{host}:{port}",
+        "worker_class": "gthread",
+        "workers": int(os.environ.get("WORKERS") or 1),
+        "threads": int(os.environ.get("THREADS") or 8),
+        "timeout": 30,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "preload_app": True,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "control_socket_disable": True,
+        # The heartbeat file in memory, not on the container's overlay filesystem.
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+    }
+
+
+def serve(app: Flask, options: dict[str, Any]) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    Server().run()
+
+
 def main() -> int:
     args = arguments()
-    settings = replace(from_environment(), host=args.host, port=args.port)
-    options = gunicorn_options(settings)
+    options = gunicorn_options(args.host, args.port)
     print(f"baseline gunicorn options: {options}", file=sys.stderr, flush=True)
-    app = http_app() if args.case == "http" else cloudevent_app()
-    serve(app, settings)  # the invoker's own gunicorn application and options
+    serve(http_app() if args.case == "http" else cloudevent_app(), options)
     return 0
 
 

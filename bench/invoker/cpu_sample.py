@@ -4,10 +4,10 @@
 
 Prints JSON: the wall clock, the busy time of CPU (user, system, irq, steal: everything but
 idle and iowait) and the CPU time of every process in process group PGID (the server: its
-gunicorn arbiter and worker), all in seconds. run.sh samples before and after each measured
-run; with the server pinned to CPU, (busy - server) / wall is the share of that core taken
-by other processes or the hypervisor during the run, which on a shared machine is the main
-source of run-to-run noise.
+main process and workers, gunicorn's or granian's), all in seconds. run.sh samples before
+and after each measured run; with the server pinned to CPU, (busy - server) / wall is the
+share of that core taken by other processes or the hypervisor during the run, which on a
+shared machine is the main source of run-to-run noise.
 """
 
 from __future__ import annotations

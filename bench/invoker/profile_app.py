@@ -1,13 +1,15 @@
-"""Per-request cost of each app in-process, without gunicorn or sockets, and a cProfile.
+"""Per-request cost of each app in-process, without a server or sockets, and a cProfile.
 
     <python> profile_app.py {http|cloudevent} [--server invoker|flask|ff] [--n N] [--profile] [--top K]
-    <python> profile_app.py {http|cloudevent} --compare     # (a) and (b) interleaved in one process
+    <python> profile_app.py {http|cloudevent} --compare     # (a) and the bare app interleaved in one process
 
 Calls the WSGI app directly in one thread with a fresh environ per request (the same
 request wrk sends), so what is left is the app's own cost: routing, request and response
-objects, the invoker's dispatch, the CloudEvents SDK. gunicorn's share is the same for (a)
-and (b), so the difference in microseconds here is the difference in the app.
-Run --server ff with the functions-framework venv's python (it cannot import the invoker).
+objects, the invoker's dispatch, the CloudEvents SDK. --server flask is baseline.py's bare
+app, which run.sh serves as (b) on gunicorn and as (d) on the invoker's granian server; the
+server's share is the same for (a) and (d), so the difference in microseconds here is the
+difference in the app. Run --server ff with the functions-framework venv's python (it cannot
+import the invoker).
 """
 
 from __future__ import annotations

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Invoker throughput benchmark (not a test): wrk against three servers on 127.0.0.1.
+# Invoker throughput benchmark (not a test): wrk against four servers on 127.0.0.1.
 #
-#   (a) invoker  kn_fn_invoker (python -m kn_fn_invoker --dir ... --handler func.handler)
-#   (b) flask    a hand-written minimal Flask app (baseline.py) under gunicorn with the
-#                invoker's own gunicorn_options (same workers, threads, gthread, keepalive)
-#   (c) ff       functions-framework==3.10.2, in its own venv (it needs cloudevents<=1.12)
-#   (d) granian  the app of (b) on granian 2.8.9's WSGI interface (granian_baseline.py), in
-#                its own venv with the same Flask and Werkzeug: the server alone changed
-#   (e) invoker-granian  the invoker's app (create_app) on granian the same way
+#   (a) invoker  kn_fn_invoker (python -m kn_fn_invoker --dir ... --handler func.handler),
+#                on granian's WSGI interface (packages/runtime-invoker/src/kn_fn_invoker/_server.py)
+#   (b) flask    a hand-written minimal Flask app (baseline.py) on gunicorn GUNICORN_VERSION's
+#                gthread worker with the options the invoker gave gunicorn before granian: the
+#                former server, kept as a reference row (issue 16); from the bench's gunicorn venv
+#   (d) granian  the app of (b) served by the invoker's own server code, _server.serve with the
+#                invoker's Settings (granian_baseline.py): (a)/(d) is the invoker's own overhead
+#   (c) ff       functions-framework==FF_VERSION on gunicorn, in its own venv (it needs
+#                cloudevents<=1.12)
 #
-# for two cases: http (GET /, the function returns "hello") and cloudevent (binary-mode
-# POST with ce-* headers and a small JSON body, no reply). Runs are interleaved a, b, c,
-# a, b, c, ... for BENCH_ROUNDS rounds; each measured run follows a warm-up run. At the end
+# The two bench venvs hold .venv's Flask and Werkzeug and gunicorn GUNICORN_VERSION, so (b) and
+# (c) differ from (a) in the server and the framework, not in the Flask stack.
+#
+# Two cases: http (GET /, the function returns "hello") and cloudevent (binary-mode
+# POST with ce-* headers and a small JSON body, no reply). Runs are interleaved a, b, d, c,
+# a, b, d, c, ... for BENCH_ROUNDS rounds; each measured run follows a warm-up run. At the end
 # it prints per-run figures and the markdown section for bench/RESULTS.md (also written to
 # $OUT/results.md).
-# Where the app's time goes, without gunicorn: profile_app.py (cProfile, or --compare).
+# Where the app's time goes, without a server: profile_app.py (cProfile, or --compare).
 #
 # Usage: bench/invoker/run.sh
 # Environment (defaults):
@@ -22,21 +27,21 @@
 #   BENCH_CONNECTIONS=16  BENCH_WRK_THREADS=2              wrk -c / -t
 #   BENCH_CASES="http cloudevent"   (also: async, an async def awaiting 5 ms; for the
 #                      invoker and a candidate only: BENCH_SERVERS="invoker candidate")
-#   WORKERS=1  THREADS=8                                   for all three servers
+#   WORKERS=1  THREADS=8                                   for all four servers
 #   BENCH_PIN=auto     1: pin servers to BENCH_SERVER_CPUS (default: the last CPU) and wrk
 #                      to BENCH_WRK_CPUS (default: the others); auto = 1 when nproc >= 2
 #                      and WORKERS=1; 0: no pinning
 #   BENCH_PYTHON       python with kn_fn_invoker installed (default: .venv/bin/python,
 #                      else /tmp/bench-venv/bin/python, made when absent)
-#   KN_FN_CACHE        the functions-framework venv lives in $KN_FN_CACHE/bench/ff-venv
+#   KN_FN_CACHE        the bench venvs live in $KN_FN_CACHE/bench/{ff,gunicorn}-venv
 #   BENCH_OUT          where logs and results go (default: a new /tmp/kn-fn-bench.* dir)
 #   BENCH_MAX_FOREIGN=0.10  BENCH_ROUND_TRIES=3
 #                      with pinning, each run records the share of the server's core taken
 #                      by other processes or the hypervisor (cpu_sample.py); a round in
 #                      which a run exceeds BENCH_MAX_FOREIGN is run again, up to
 #                      BENCH_ROUND_TRIES times in all (the last try is kept, and flagged)
-#   BENCH_SERVERS="invoker flask ff"   which servers, in the order they are run each round
-#                      (granian, invoker-granian: add them, e.g. "invoker flask granian ff")
+#   BENCH_SERVERS="invoker flask granian ff"   which servers, in the order they are run
+#                      each round
 #   BENCH_CANDIDATE_SRC  a directory holding a modified copy of the kn_fn_invoker package:
 #                      adds server (a') "candidate", the invoker run with PYTHONPATH=that
 #                      directory, right after (a) in each round, to measure a proposed
@@ -59,15 +64,16 @@ export WORKERS=${WORKERS:-1}
 export THREADS=${THREADS:-8}
 FF_VERSION=3.10.2
 FF_VENV=${KN_FN_CACHE:-$HOME/.cache/kn-fn}/bench/ff-venv
-GRANIAN_VERSION=2.8.9
-GRANIAN_VENV=${KN_FN_CACHE:-$HOME/.cache/kn-fn}/bench/granian-venv
+# The last gunicorn the invoker ran on (requirements.lock before granian), for (b) and (c).
+GUNICORN_VERSION=27.0.1
+GUNICORN_VENV=${KN_FN_CACHE:-$HOME/.cache/kn-fn}/bench/gunicorn-venv
 MAX_FOREIGN=${BENCH_MAX_FOREIGN:-0.10}
 ROUND_TRIES=${BENCH_ROUND_TRIES:-3}
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/kn-fn-bench.XXXXXX)}
 mkdir -p "$OUT"
 : >"$OUT/results.jsonl"
 : >"$OUT/rejected.jsonl"
-read -r -a SERVERS <<<"${BENCH_SERVERS:-invoker flask ff}"
+read -r -a SERVERS <<<"${BENCH_SERVERS:-invoker flask granian ff}"
 # What (a) runs: recorded now, as src/ may change while the benchmark runs.
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain -- packages/runtime-invoker/src 2>/dev/null) ]] && COMMIT="$COMMIT + uncommitted changes in src/"
@@ -136,27 +142,25 @@ if [[ -n ${BENCH_CANDIDATE_SRC:-} ]]; then
   log "candidate: $where"
 fi
 
-# bench_venv VENV PACKAGE==VERSION [PIP FLAGS...]: a venv of the invoker's interpreter with
-# PACKAGE and the invoker's own Flask, Werkzeug and gunicorn versions (made again only when one
-# of them changes), so a server there differs from (a) and (b) only in what PACKAGE brings.
+# bench_venv VENV [PACKAGE==VERSION...]: a venv of the invoker's interpreter with the PACKAGEs,
+# the invoker's own Flask and Werkzeug versions and gunicorn GUNICORN_VERSION (made again only
+# when one of them changes), so a server there differs from (a) in its server and in what the
+# PACKAGEs bring, not in Flask.
 bench_venv() {
-  local venv=$1 package=$2 want base pins
-  shift 2
-  want=$("$PY" -c "import importlib.metadata as m, sys; print(sys._base_executable, '$package', *(f'{p}=={m.version(p)}' for p in ('flask', 'werkzeug', 'gunicorn')))")
+  local venv=$1 want base pins
+  shift
+  want=$("$PY" -c "import importlib.metadata as m, sys; print(sys._base_executable, *sys.argv[1:], *(f'{p}=={m.version(p)}' for p in ('flask', 'werkzeug')), 'gunicorn==$GUNICORN_VERSION')" "$@")
   [[ $(cat "$venv/.bench-stamp" 2>/dev/null) == "$want" ]] && return 0
   log "making $venv ($want)"
   rm -rf "$venv"
   read -r base pins <<<"$want"
   "$base" -m venv "$venv"
   # shellcheck disable=SC2086
-  "$venv/bin/pip" install -q "$@" $pins
+  "$venv/bin/pip" install -q $pins
   echo "$want" >"$venv/.bench-stamp"
 }
 bench_venv "$FF_VENV" "functions-framework==$FF_VERSION"
-# granian's, only when (d) is asked for (baseline.py, which it imports, needs gunicorn too).
-if [[ " ${SERVERS[*]} " == *granian* ]]; then
-  bench_venv "$GRANIAN_VENV" "granian==$GRANIAN_VERSION cloudevents==$("$PY" -c 'import importlib.metadata as m; print(m.version("cloudevents"))')" --only-binary=:all:
-fi
+bench_venv "$GUNICORN_VENV"
 
 # --- pinning -----------------------------------------------------------------------------
 NPROC=$(nproc)
@@ -189,9 +193,8 @@ start_server() { # case server
   case $server in
     invoker) cmd=("$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
     candidate) cmd=(env "PYTHONPATH=$BENCH_CANDIDATE_SRC" "$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
-    flask) cmd=("$PY" "$HERE/baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
-    granian) cmd=(env "PYTHONPATH=$HERE:$ROOT/packages/runtime-invoker/src" "$GRANIAN_VENV/bin/python" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
-    invoker-granian) cmd=(env GRANIAN_APP=invoker "PYTHONPATH=$HERE:$ROOT/packages/runtime-invoker/src" "$GRANIAN_VENV/bin/python" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
+    flask) cmd=("$GUNICORN_VENV/bin/python" "$HERE/baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
+    granian) cmd=("$PY" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
     ff)
       local source=$HERE/functions/http/func.py
       [[ $case == cloudevent ]] && source=$HERE/functions/ff_cloudevent/func.py
@@ -219,7 +222,7 @@ wait_ready() { # case server
 
 CE_CURL=(-X POST -H 'Content-Type: application/json' -H 'ce-specversion: 1.0' -H 'ce-id: bench-0001'
   -H 'ce-source: /bench/wrk' -H 'ce-type: dev.kn-fn.bench' --data '{"message":"hello","count":1}')
-sanity() { # case server: one request as wrk will send it, and the worker class
+sanity() { # case server: one request as wrk will send it, and the server that answered
   local case=$1 server=$2 reply
   if [[ $case == http || $case == async ]]; then
     reply=$(curl -s -w ' %{http_code}' "http://127.0.0.1:${PORT[$server]}/")
@@ -228,12 +231,13 @@ sanity() { # case server: one request as wrk will send it, and the worker class
     reply=$(curl -s -w ' %{http_code}' "${CE_CURL[@]}" "http://127.0.0.1:${PORT[$server]}/")
     [[ $reply =~ \ 20[02]$ ]] || die "$server answered '$reply' to the CloudEvent (want 200 or 202)"
   fi
-  if [[ $server == granian || $server == invoker-granian ]]; then
-    log "$case/$server on :${PORT[$server]} (granian $GRANIAN_VERSION, WSGI) answers '$reply'"
+  # (a), (a') and (d) on the invoker's granian server: its JSON start line, not gunicorn's.
+  if [[ $server == invoker || $server == candidate || $server == granian ]]; then
+    grep -q '"Starting granian' "$OUT/$case-$server.log" || die "$server's log does not show granian starting (log: $OUT/$case-$server.log)"
+    log "$case/$server on :${PORT[$server]} (granian) answers '$reply'"
     return 0
   fi
-  # The gthread worker or a subclass of it (the invoker's options name its own subclass).
-  local worker python=$PY
+  local worker python=$GUNICORN_VENV/bin/python
   [[ $server == ff ]] && python=$FF_VENV/bin/python
   worker=$(sed -n 's/.*Using worker: //p' "$OUT/$case-$server.log" | head -1)
   "$python" -c "import sys; from gunicorn.util import load_class; from gunicorn.workers.gthread import ThreadWorker; sys.exit(not issubclass(load_class(sys.argv[1]), ThreadWorker))" "$worker" \
@@ -265,21 +269,30 @@ export B_NPROC=$NPROC B_CPU_MODEL="$(cpuinfo 'model name') (family $(cpuinfo 'cp
 export B_KERNEL="$(uname -sr)" B_WRK_VERSION=$(wrk -v 2>&1 | sed -n '1s/^wrk \([^ ]*\).*/\1/p')
 export B_PYTHON=$("$PY" -c 'import platform; print(platform.python_version())')
 export B_PYTHON_FF=$("$FF_VENV/bin/python" -c 'import platform; print(platform.python_version())')
-export B_VERSIONS_INVOKER=$(versions "$PY" "kn-fn-invoker flask werkzeug gunicorn cloudevents")
+export B_PYTHON_FLASK=$("$GUNICORN_VENV/bin/python" -c 'import platform; print(platform.python_version())')
+export B_VERSIONS_INVOKER=$(versions "$PY" "kn-fn-invoker flask werkzeug granian cloudevents")
+export B_VERSIONS_FLASK=$(versions "$GUNICORN_VENV/bin/python" "flask werkzeug gunicorn")
 export B_VERSIONS_FF=$(versions "$FF_VENV/bin/python" "functions-framework flask werkzeug gunicorn cloudevents")
-[[ " ${SERVERS[*]} " == *granian* ]] && export B_VERSIONS_GRANIAN=$(versions "$GRANIAN_VENV/bin/python" "granian flask werkzeug")
 export B_CANDIDATE=${BENCH_CANDIDATE_SRC:-}
 export B_COMMIT=$COMMIT B_CANDIDATE_PATCH=${BENCH_CANDIDATE_PATCH:-}
 export B_COMMAND="BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_CONNECTIONS=$CONNECTIONS BENCH_WRK_THREADS=$WRK_THREADS WORKERS=$WORKERS THREADS=$THREADS bench/invoker/run.sh, each run: ${WRK_PIN[*]}${WRK_PIN:+ }wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency -s bench/invoker/wrk.lua http://127.0.0.1:PORT/"
-"$PY" - "$OUT/meta.json" <<'PY'
+# The options as each server takes them: (a) and (d) from the invoker's granian_options, (b)
+# from baseline.py's gunicorn_options (importing baseline.py needs Flask, not gunicorn).
+"$PY" - "$OUT/meta.json" "$HERE" <<'PY'
 import json, os, sys
-from kn_fn_invoker._server import gunicorn_options
+sys.path.insert(0, sys.argv[2])
+from baseline import gunicorn_options
+from kn_fn_invoker._server import granian_options
 from kn_fn_invoker._settings import from_environment
-options = gunicorn_options(from_environment())
-keys = ("worker_class", "workers", "threads", "keepalive", "timeout", "preload_app")
+granian = granian_options(from_environment())
+gunicorn = gunicorn_options("127.0.0.1", 0)
 meta = {k[2:].lower(): v for k, v in os.environ.items() if k.startswith("B_")}
-meta.update(workers=os.environ["WORKERS"], threads=os.environ["THREADS"],
-            gunicorn_options=", ".join(f"{k}={options[k]}" for k in keys))
+meta.update(
+    workers=os.environ["WORKERS"],
+    threads=os.environ["THREADS"],
+    granian_options=", ".join(f"{k}={granian[k]}" for k in ("workers", "blocking_threads", "runtime_threads")) + f", http={granian['http'].name}",
+    gunicorn_options=", ".join(f"{k}={gunicorn[k]}" for k in ("worker_class", "workers", "threads", "keepalive", "timeout", "graceful_timeout", "preload_app")),
+)
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 PY
 

@@ -3,8 +3,11 @@
     python summarize.py OUT_DIR
 
 OUT_DIR holds results.jsonl (one object per measured run) and meta.json (machine, versions,
-command). Medians are over rounds; the ratios are taken within each round (a/b and a/c of
-the same round, so drift between rounds cancels) and then their median is reported.
+command). Medians are over rounds; the ratios are taken within each round (a/c and a/d of
+the same round, so drift between rounds cancels) and then their median is reported, with
+the median p99 of both servers beside it. The targets are issue 16's: (a) at least 3.0x
+functions-framework (c) with a p99 no worse and no errors, and at least 0.9x the bare app on
+the same server (d).
 """
 
 from __future__ import annotations
@@ -15,20 +18,31 @@ import sys
 from pathlib import Path
 
 SERVERS = {
-    "invoker": "(a) kn_fn_invoker",
+    "invoker": "(a) kn_fn_invoker (granian)",
     "candidate": "(a') candidate invoker (see below)",
-    "flask": "(b) minimal Flask app, same gunicorn options",
-    "ff": "(c) functions-framework",
-    "granian": "(d) the app of (b) on granian (WSGI)",
-    "invoker-granian": "(e) the invoker's app on granian (WSGI), as (d)",
+    "flask": "(b) minimal Flask app on gunicorn (gthread, the invoker's former options)",
+    "granian": "(d) the app of (b) on the invoker's server (`_server.serve`)",
+    "ff": "(c) functions-framework (gunicorn)",
 }
 CASES = {
     "http": "HTTP: `def handler(req): return \"hello\"`, GET /",
     "cloudevent": "CloudEvent, binary mode: POST / with ce-* headers and a 29-byte JSON body; no reply",
     "async": "HTTP, async: `async def handler(req): await asyncio.sleep(0.005); return \"hello\"`, GET / (invoker and candidate only)",
 }
-TARGETS = {"a/b": 0.95, "a/c": 1.0}
-RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "d/b": ("granian", "flask"), "d/c": ("granian", "ff"), "e/d": ("invoker-granian", "granian"), "e/c": ("invoker-granian", "ff"), "a'/a": ("candidate", "invoker"), "a'/b": ("candidate", "flask"), "a'/c": ("candidate", "ff")}
+TARGETS = {"a/c": 3.0, "a/d": 0.9}
+# Ratios whose numerator must also have a p99 no worse than the denominator's.
+P99_TARGETS = {"a/c"}
+# Whose runs must have no errors or non-2xx replies.
+NO_ERRORS = {"invoker": "(a)"}
+RATIOS = {
+    "a/c": ("invoker", "ff"),
+    "a/b": ("invoker", "flask"),
+    "a/d": ("invoker", "granian"),
+    "d/b": ("granian", "flask"),
+    "a'/a": ("candidate", "invoker"),
+    "a'/d": ("candidate", "granian"),
+    "a'/c": ("candidate", "ff"),
+}
 
 
 def _ms(us: float) -> str:
@@ -40,7 +54,7 @@ def _share(value: float | None) -> str:
 
 
 def _cpu_us(run: dict) -> float | None:
-    """The server's CPU time per request (arbiter and worker, all threads), in microseconds."""
+    """The server's CPU time per request (main process and workers, all threads), in microseconds."""
     cpu = run.get("server_cpu_s")
     return None if cpu is None or not run["requests"] else cpu / run["requests"] * 1e6
 
@@ -64,6 +78,11 @@ def _median_cpu(runs: list[dict]) -> str:
     return f"{statistics.median(values):.0f} us" if values else "n/a"
 
 
+def warmup_text(meta: dict) -> str:
+    # run_rounds (bench/lib/rounds.sh) skips the warm-up run when it is 0 s.
+    return f"every run after a {meta['warmup']} s warm-up" if float(meta["warmup"]) > 0 else "no warm-up runs"
+
+
 def _errors(run: dict) -> int:
     return sum(run[k] for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout"))
 
@@ -85,9 +104,9 @@ def main(out: Path) -> int:
     lines.append("## Invoker throughput (bench/invoker)")
     lines.append("")
     lines.append(
-        "Requests per second through gunicorn (gthread) + Flask on 127.0.0.1, driven by wrk. Medians over "
-        f"{meta['rounds']} interleaved rounds (each server once per round, in the order of the table: a, b, c, a, b, c, ...) of {meta['duration']} s each, every run after a "
-        f"{meta['warmup']} s warm-up; ratios are taken within a round, then their median is shown (min-max in brackets)."
+        "Requests per second on 127.0.0.1, driven by wrk: the invoker on granian, the same minimal Flask app on gunicorn and on the invoker's granian server, and functions-framework. Medians over "
+        f"{meta['rounds']} interleaved rounds (each server once per round, in the order of the table) of {meta['duration']} s each, "
+        f"{warmup_text(meta)}; ratios are taken within a round, then their median is shown (min-max in brackets), with the median p99 of both servers."
     )
     lines.append("")
     if runs and runs[0].get("foreign_share") is not None:
@@ -99,11 +118,11 @@ def main(out: Path) -> int:
         lines.append("")
     lines.append(f"- Machine: {meta['nproc']} CPUs, {meta['cpu_model']}; {meta['kernel']}")
     lines.append(f"- Load: wrk {meta['wrk_version']}, {meta['connections']} connections, {meta['wrk_threads']} threads; {meta['pinning']}")
-    lines.append(f"- Servers: WORKERS={meta['workers']} THREADS={meta['threads']} for all three; (a) and (b) share `kn_fn_invoker._server.gunicorn_options`: {meta['gunicorn_options']}")
-    lines.append(f"- (a)/(b): Python {meta['python']}, {meta['versions_invoker']} (invoker at commit {meta['commit']})")
+    lines.append(f"- Servers: WORKERS={meta['workers']} THREADS={meta['threads']} for all four")
+    lines.append(f"- (a) and (d) share `kn_fn_invoker._server.serve` and `granian_options`: {meta['granian_options']}; (b): baseline.py's `gunicorn_options`: {meta['gunicorn_options']}; (c): functions-framework's own (gthread, keepalive 2, no preload)")
+    lines.append(f"- (a), (d): Python {meta['python']}, {meta['versions_invoker']} (invoker at commit {meta['commit']})")
+    lines.append(f"- (b): Python {meta['python_flask']}, {meta['versions_flask']}")
     lines.append(f"- (c): Python {meta['python_ff']}, {meta['versions_ff']}")
-    if meta.get("versions_granian"):
-        lines.append(f"- (d), (e): Python {meta['python']}, {meta['versions_granian']}; granian_baseline.py: workers=WORKERS, blocking_threads=THREADS, runtime_threads=1, HTTP/1")
     if meta.get("candidate_patch"):
         lines.append(f"- (a') candidate: the invoker's src/ with `{meta['candidate_patch']}` applied (BENCH_CANDIDATE_PATCH)")
     elif meta.get("candidate"):
@@ -129,9 +148,10 @@ def main(out: Path) -> int:
             lines.append(f"| {label} | {server_cells(mine)} |")
         lines.append("")
         for name, (num, den) in RATIOS.items():
-            line = ratio_line(case, name, by_round, num, den, misses)
+            line = ratio_line(case, name, by_round, num, den, misses, p99_medians(case_runs))
             if line is not None:
                 lines.append(line)
+        lines += error_lines(case, case_runs, misses)
         lines.append("")
     return write_results(out, lines, misses)
 
@@ -147,9 +167,15 @@ def server_cells(mine: list[dict]) -> str:
     )
 
 
-def ratio_line(case: str, name: str, by_round: dict[int, dict[str, float]], num: str, den: str, misses: list[str]) -> str | None:
-    """`- throughput a/b: **median** (min-max); target ...`, from the per-round ratios; None
-    when no round has both servers. A missed target is added to `misses`."""
+def p99_medians(runs: list[dict]) -> dict[str, float]:
+    """Each server's median p99 over its runs, in microseconds (the table's p99 column)."""
+    servers = {r["server"] for r in runs}
+    return {s: statistics.median(r["p99_us"] for r in runs if r["server"] == s) for s in servers}
+
+
+def ratio_line(case: str, name: str, by_round: dict[int, dict[str, float]], num: str, den: str, misses: list[str], p99: dict[str, float]) -> str | None:
+    """`- throughput a/c: **median** (min-max); target ...; p99 X vs Y ...`, from the per-round
+    ratios; None when no round has both servers. A missed target is added to `misses`."""
     ratios = [rates[num] / rates[den] for rates in by_round.values() if num in rates and den in rates]
     if not ratios:
         return None
@@ -160,7 +186,28 @@ def ratio_line(case: str, name: str, by_round: dict[int, dict[str, float]], num:
         if verdict == "MISSED":
             misses.append(f"{case} {name}")
         line += f"; target >= {TARGETS[name]:.2f}: {verdict}"
+    first, second = name.split("/")
+    line += f"; p99 {first} {_ms(p99[num])}, {second} {_ms(p99[den])}"
+    if name in P99_TARGETS:
+        verdict = "met" if p99[num] <= p99[den] else "MISSED"
+        if verdict == "MISSED":
+            misses.append(f"{case} p99 {name}")
+        line += f"; target p99 {first} <= {second}: {verdict}"
     return line
+
+
+def error_lines(case: str, runs: list[dict], misses: list[str]) -> list[str]:
+    """`- errors / non-2xx of (a): N; target 0: met`, for the servers that must have none."""
+    lines = []
+    for server, label in NO_ERRORS.items():
+        mine = [r for r in runs if r["server"] == server]
+        if not mine:
+            continue
+        errors = sum(_errors(r) for r in mine)
+        if errors:
+            misses.append(f"{case} errors of {label}")
+        lines.append(f"- errors / non-2xx of {label}: {errors}; target 0: {'met' if not errors else 'MISSED'}")
+    return lines
 
 
 def write_results(out: Path, lines: list[str], misses: list[str]) -> int:

@@ -2,12 +2,12 @@
 # bench/throughput in the built images): sourced, not run.
 #
 # run_rounds CASE: ROUNDS rounds; in each, every server in SERVERS in turn gets a warm-up wrk
-# run, then a measured one. When SAMPLE_CPU names the server's core, the share of it that
-# other processes took during the measured run is recorded, and a round in which any server
-# got more than MAX_FOREIGN of foreign load is run again (up to ROUND_TRIES times; the last
-# try is kept). Kept rounds go to $OUT/results.jsonl, refused ones to $OUT/rejected.jsonl,
-# one JSON line per server and round: case, round, try, server, the CPU shares and wrk.lua's
-# BENCH_RESULT fields.
+# run (none when WARMUP=0), then a measured one. When SAMPLE_CPU names the server's core, the
+# share of it that other processes took during the measured run is recorded, and a round in
+# which any server got more than MAX_FOREIGN of foreign load is run again (up to ROUND_TRIES
+# times; the last try is kept). Kept rounds go to $OUT/results.jsonl, refused ones to
+# $OUT/rejected.jsonl, one JSON line per server and round: case, round, try, server, the CPU
+# shares and wrk.lua's BENCH_RESULT fields.
 #
 # The caller sets OUT, RAW_DIR (where wrk's output goes), ROUNDS, ROUND_TRIES, MAX_FOREIGN,
 # SERVERS (array), DURATION, WARMUP, WRK_THREADS, CONNECTIONS, WRK_PIN (array, may be empty),
@@ -38,7 +38,8 @@ run_wrk() {
 measure() {
   local case=$1 server=$2 round=$3 try=$4 raw cpu='"foreign_share":null' before result dirty=0
   raw=$RAW_DIR/$case-$server-r$round.txt
-  run_wrk "$case" "$server" "$WARMUP" "$RAW_DIR/$case-$server-r$round-warmup.txt"
+  # wrk refuses -d0s, so WARMUP=0 (smoke runs) means no warm-up run.
+  if ((WARMUP > 0)); then run_wrk "$case" "$server" "$WARMUP" "$RAW_DIR/$case-$server-r$round-warmup.txt"; fi
   [[ -n $SAMPLE_CPU ]] && before=$("$PY" "$CPU_SAMPLE" "$SAMPLE_CPU" "$(server_pid "$server")")
   EXTRA_FIELDS=
   if declare -F wrk_share_begin >/dev/null; then wrk_share_begin; fi

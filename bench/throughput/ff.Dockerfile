@@ -1,16 +1,15 @@
 # (c) functions-framework on the same run image: bench/build/dockerfile/Dockerfile (what a
 # user would write instead of `pack build`) with two changes for this bench:
-# - pip trusts the host's CA bundle through a file in the build context (ca/host-ca.crt,
-#   PIP_CERT in the deps stage only), where HTTPS to PyPI goes through a re-signing proxy;
-#   the final image never sees it, as the app is copied from app/ alone
+# - pip installs offline from wheels/ in the build context, which run.sh downloads on the host
+#   (the docker builds have no network)
 # - its own label, so that this bench's image cleanup and the other benches' never meet
 #
-#   docker build -f bench/throughput/ff.Dockerfile CONTEXT
-#   CONTEXT = app/ (handler.py; its requirements.txt, if any, must name nothing) + ca/host-ca.crt
+#   docker build -f bench/throughput/ff.Dockerfile --build-arg PINS=... CONTEXT
+#   CONTEXT = app/ (handler.py; its requirements.txt, if any, must name nothing) + wheels/
 #
-# PINS (run.sh reads them from packages/buildpack/dist/buildpack/wheelhouse/constraints.txt)
-# pin flask, werkzeug and gunicorn to the invoker's versions, so (c) differs from (a) in the
-# framework, not in the server stack; functions-framework resolves the rest.
+# PINS (run.sh) pin Flask and Werkzeug to the invoker's versions (the buildpack's wheelhouse)
+# and gunicorn to the version (b) runs, so (c) differs from (b) in the framework, not in the
+# server stack; wheels/ holds the rest of what functions-framework needs.
 ARG BUILD_IMAGE=kn-fn/build:0.1.0
 ARG RUN_IMAGE=kn-fn/run:0.1.0
 
@@ -19,10 +18,11 @@ ARG FRAMEWORK=functions-framework==3.10.2
 ARG PINS
 LABEL io.kn-fn.bench="throughput"
 USER root
-COPY ca /tmp/ca
-RUN python3 -m venv /opt/venv \
- && PIP_CERT=/tmp/ca/host-ca.crt /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
-      "$FRAMEWORK" $PINS
+COPY wheels /tmp/wheels
+RUN : "${PINS:?run.sh passes PINS: flask==X werkzeug==Y gunicorn==Z}" \
+ && python3 -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-index \
+      --find-links /tmp/wheels "$FRAMEWORK" $PINS
 
 FROM ${RUN_IMAGE}
 LABEL io.kn-fn.bench="throughput"

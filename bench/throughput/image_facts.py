@@ -3,10 +3,12 @@
     docker run --rm -i -e WORKERS -e THREADS --entrypoint PYTHON IMAGE - < image_facts.py
 
 python: its version; versions: the server stack's distributions; invoker_digest: a digest of
-the kn_fn_invoker package's .py files, so run.sh can tell whether (a) and (b) carry the same
+the kn_fn_invoker package's .py files, so run.sh can tell whether (a) and (d) carry the same
 invoker build (the builder's copy and the wheelhouse in packages/buildpack/dist may differ);
-gunicorn_options: the invoker's options for WORKERS/THREADS of the environment, when the
-invoker is installed. Standard library only: it runs on whatever python the image has.
+granian_options: the invoker's granian options for WORKERS/THREADS of the environment, when
+the invoker is installed; gunicorn_options: baseline.py's, when the image serves it on
+gunicorn (the working directory holds baseline.py and gunicorn is installed). Standard library
+only, but for what those two imports need: it runs on whatever python the image has.
 """
 
 import hashlib
@@ -16,8 +18,9 @@ import json
 import pathlib
 import platform
 
-DISTRIBUTIONS = ("kn-fn-invoker", "functions-framework", "flask", "werkzeug", "gunicorn", "cloudevents")
-OPTION_KEYS = ("worker_class", "workers", "threads", "keepalive", "timeout", "preload_app")
+DISTRIBUTIONS = ("kn-fn-invoker", "functions-framework", "flask", "werkzeug", "granian", "gunicorn", "cloudevents")
+GRANIAN_KEYS = ("workers", "blocking_threads", "runtime_threads")
+GUNICORN_KEYS = ("worker_class", "workers", "threads", "keepalive", "timeout", "graceful_timeout", "preload_app")
 
 
 def installed(name):
@@ -35,16 +38,27 @@ def invoker_facts():
     digest = hashlib.sha256()
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    from kn_fn_invoker._server import gunicorn_options
+    from kn_fn_invoker._server import granian_options
     from kn_fn_invoker._settings import from_environment
 
-    options = gunicorn_options(from_environment())
+    options = granian_options(from_environment())
     return {
         "invoker_digest": digest.hexdigest()[:12],
-        "gunicorn_options": ", ".join(f"{key}={options[key]}" for key in OPTION_KEYS),
+        "granian_options": ", ".join(f"{key}={options[key]}" for key in GRANIAN_KEYS) + f", http={options['http'].name}",
     }
+
+
+def baseline_facts():
+    # `python -` puts the working directory (the image's /workspace) first on sys.path.
+    if installed("gunicorn") is None or importlib.util.find_spec("baseline") is None:
+        return {}
+    from baseline import gunicorn_options
+
+    options = gunicorn_options("0.0.0.0", 8080)
+    return {"gunicorn_options": ", ".join(f"{key}={options[key]}" for key in GUNICORN_KEYS)}
 
 
 facts = {"python": platform.python_version(), "versions": {name: v for name in DISTRIBUTIONS if (v := installed(name))}}
 facts.update(invoker_facts())
+facts.update(baseline_facts())
 print(json.dumps(facts))

@@ -2,35 +2,44 @@
 # Invoker throughput inside the built images (not a test): bench/invoker's comparison re-run
 # with each server in its container, on the same run image.
 #
-#   (a) invoker  the app images pack builds with kn-fn/builder:latest:
+#   (a) invoker  the app images pack builds with kn-fn/builder:latest (the invoker on granian):
 #                kn-fn-bench/tp-invoker (functions/http: returns "hello", as bench/invoker) and
 #                kn-fn-bench/tp-invoker-cloudevent (functions/cloudevent: returns None -> 202)
-#   (b) flask    kn-fn-bench/tp-flask (baseline.Dockerfile): bench/invoker/baseline.py in a venv
-#                holding the invoker and its pins from the buildpack's wheelhouse (offline), so
-#                it runs with the invoker's own gunicorn_options and worker class
-#   (c) ff       kn-fn-bench/tp-ff-{http,cloudevent} (ff.Dockerfile): functions-framework 3.10.2
-#                with the invoker's flask/werkzeug/gunicorn pins, serving the same HTTP function
-#                (functions/http, so all three run the same body) and
-#                functions/ff-cloudevent
+#   (b) flask    kn-fn-bench/tp-flask (baseline.Dockerfile): bench/invoker/baseline.py, the
+#                minimal Flask app on gunicorn GUNICORN_VERSION (gthread) with the options the
+#                invoker gave gunicorn before granian: the former server, a reference row
+#   (d) granian  kn-fn-bench/tp-granian (granian.Dockerfile): bench/invoker/granian_baseline.py,
+#                the same app served by kn_fn_invoker._server.serve, in a venv holding the
+#                invoker and its pins from the buildpack's wheelhouse: (a)/(d) is the invoker's
+#                own overhead with the server identical
+#   (c) ff       kn-fn-bench/tp-ff-{http,cloudevent} (ff.Dockerfile): functions-framework
+#                FF_VERSION with the invoker's Flask and Werkzeug and gunicorn GUNICORN_VERSION,
+#                serving the same HTTP function (functions/http, so all four run the same body)
+#                and functions/ff-cloudevent
 #
 # Every image is FROM kn-fn/run:0.1.0 (the Dockerfiles' deps stages FROM kn-fn/build:0.1.0).
-# For each case (http: GET /; cloudevent: binary-mode POST, bench/invoker/wrk.lua) the three
+# The Dockerfile builds are offline: (d) installs from a copy of the wheelhouse, (b) and (c)
+# from wheels this script downloads on the host (pip download, for the build image's python3).
+# For each case (http: GET /; cloudevent: binary-mode POST, bench/invoker/wrk.lua) the four
 # containers run side by side, pinned with --cpuset-cpus, published on 127.0.0.1 only, with
-# the same WORKERS/THREADS; wrk runs a, b, c, a, b, c, ... for BENCH_ROUNDS rounds, each
+# the same WORKERS/THREADS; wrk runs a, b, d, c, a, b, d, c, ... for BENCH_ROUNDS rounds, each
 # measured run after a warm-up run. Rounds in which something else took more than
 # BENCH_MAX_FOREIGN of the server's core are run again (bench/invoker/cpu_sample.py, given
-# the container's process group). summarize.py prints per-run figures and the markdown
-# section, with the host-process figures of bench/RESULTS.md alongside.
+# the container's process group). The containers live for the whole case: memory.py reads
+# each one's Pss from the host's /proc (workers: the children of its first process) after the
+# sanity requests and again after the case's last round, into memory.jsonl. summarize.py
+# prints per-run figures and the markdown section, with the host-process figures of
+# bench/RESULTS.md alongside.
 #
 # Usage: bench/throughput/run.sh
 # Environment (defaults):
 #   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_ROUNDS=5     seconds, seconds, rounds
 #   BENCH_CONNECTIONS=16  BENCH_WRK_THREADS=2             wrk -c / -t
-#   BENCH_CASES="http cloudevent"  BENCH_SERVERS="invoker flask ff" (run in that order)
-#                      venv: an opt-in diagnostic server (a''), the invoker of kn-fn-bench/tp-flask's
+#   BENCH_CASES="http cloudevent"  BENCH_SERVERS="invoker flask granian ff" (run in that order)
+#                      venv: an opt-in diagnostic server (a''), the invoker of kn-fn-bench/tp-granian's
 #                      venv (the same wheel) serving the same function dir, mounted: a/a'' tells
 #                      the pack image's packaging (launcher, layers) from the invoker's code
-#   WORKERS=1  THREADS=8                                  for all three containers
+#   WORKERS=1  THREADS=8                                  for all the containers
 #   BENCH_PIN=auto     1: containers on BENCH_SERVER_CPUS (default: the last CPU) with
 #                      --cpuset-cpus, wrk on BENCH_WRK_CPUS (default: the others) with taskset;
 #                      auto = 1 when nproc >= 2 and WORKERS=1; 0: no pinning
@@ -63,18 +72,22 @@ export THREADS=${THREADS:-8}
 ROUTE=${BENCH_ROUTE:-published}
 MAX_FOREIGN=${BENCH_MAX_FOREIGN:-0.10}
 ROUND_TRIES=${BENCH_ROUND_TRIES:-3}
-read -r -a SERVERS <<<"${BENCH_SERVERS:-invoker flask ff}"
+read -r -a SERVERS <<<"${BENCH_SERVERS:-invoker flask granian ff}"
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/kn-fn-bench-throughput.XXXXXX)}
 mkdir -p "$OUT/logs"
 OUT=$(cd "$OUT" && pwd)
 : >"$OUT/results.jsonl"
 : >"$OUT/rejected.jsonl"
 : >"$OUT/images.jsonl"
+: >"$OUT/memory.jsonl"
 
 BUILDER=kn-fn/builder:latest
 BUILD_IMAGE=kn-fn/build:0.1.0
 RUN_IMAGE=kn-fn/run:0.1.0
 WHEELHOUSE=$ROOT/packages/buildpack/dist/buildpack/wheelhouse
+FF_VERSION=3.10.2
+# The last gunicorn the invoker ran on (requirements.lock before granian), for (b) and (c).
+GUNICORN_VERSION=27.0.1
 HOST_CA_BUNDLE=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
 PREFIX=kn-fn-bench/tp
 # The function (a) serves in each case: pack builds it, and venv mounts it.
@@ -83,7 +96,8 @@ declare -A INVOKER_APP=([http]=$HERE/functions/http [cloudevent]=$HERE/functions
 image_for() {
   case $2 in
     invoker) [[ $1 == http ]] && echo "$PREFIX-invoker" || echo "$PREFIX-invoker-$1" ;;
-    flask | venv) echo "$PREFIX-flask" ;;
+    flask) echo "$PREFIX-flask" ;;
+    granian | venv) echo "$PREFIX-granian" ;;
     ff) echo "$PREFIX-ff-$1" ;;
   esac
 }
@@ -145,9 +159,9 @@ no_requirements() {
 }
 
 build_images() {
-  [[ -f $WHEELHOUSE/constraints.txt ]] || die "$WHEELHOUSE/constraints.txt is missing: pnpm --filter @kn-fn/buildpack build"
+  compgen -G "$WHEELHOUSE/kn_fn_invoker-*.whl" >/dev/null || die "$WHEELHOUSE has no kn_fn_invoker wheel: pnpm --filter @kn-fn/buildpack build"
   [[ -f $HOST_CA_BUNDLE ]] || die "$HOST_CA_BUNDLE is missing: set SSL_CERT_FILE to the host's CA bundle"
-  local ctx=$OUT/contexts case pins
+  local ctx=$OUT/contexts case pins target
   rm -rf "$ctx" && mkdir -p "$ctx"
 
   # (a) pack, offline, with a ca-certificates binding for pip (e2e/harness/bindings.py).
@@ -160,25 +174,44 @@ build_images() {
     build_image "$(image_for "$case" invoker)" "invoker-$case" pack build "$(image_for "$case" invoker)" "${pack_args[@]}" --path "${INVOKER_APP[$case]}"
   done
 
-  # (b) baseline.py with the wheelhouse's invoker and pins, installed offline.
+  # Flask and Werkzeug at the invoker's versions: the wheelhouse holds one wheel of each.
+  pins=$(find "$WHEELHOUSE" -maxdepth 1 -name '*.whl' -printf '%f\n' | sed -n 's/^\(flask\|werkzeug\)-\([^-]*\)-.*/\1==\2/p' | sort | paste -sd ' ')
+  [[ $(wc -w <<<"$pins") == 2 ]] || die "$WHEELHOUSE does not hold one flask and one werkzeug wheel (found: $pins)"
+  pins="$pins gunicorn==$GUNICORN_VERSION"
+  # The wheels (b) and (c) install, for the build image's python3 (x86_64, as the wheelhouse),
+  # downloaded here: the docker builds have no network.
+  target=$(docker run --rm --entrypoint python3 "$BUILD_IMAGE" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  # shellcheck disable=SC2086
+  run "$PY" -m pip download --quiet --disable-pip-version-check --dest "$ctx/wheels" --only-binary=:all: \
+    --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 \
+    --python-version "$target" --implementation cp --abi "cp${target/./}" --abi abi3 --abi none \
+    "functions-framework==$FF_VERSION" $pins
+
+  # (b) baseline.py on gunicorn: Flask, Werkzeug and gunicorn only.
   mkdir -p "$ctx/flask"
-  cp -r "$WHEELHOUSE" "$ctx/flask/wheelhouse"
+  cp -r "$ctx/wheels" "$ctx/flask/wheels"
   cp "$INVOKER_BENCH/baseline.py" "$ctx/flask/baseline.py"
   build_image "$PREFIX-flask" flask docker build -f "$HERE/baseline.Dockerfile" \
-    --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "RUN_IMAGE=$RUN_IMAGE" -t "$PREFIX-flask" "$ctx/flask"
+    --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "RUN_IMAGE=$RUN_IMAGE" --build-arg "PINS=$pins" -t "$PREFIX-flask" "$ctx/flask"
 
-  # (c) functions-framework; the flask stack pinned to the invoker's versions.
-  pins=$(grep -E '^(flask|werkzeug|gunicorn)==' "$WHEELHOUSE/constraints.txt" | tr '\n' ' ')
-  [[ $(wc -w <<<"$pins") == 3 ]] || die "$WHEELHOUSE/constraints.txt does not pin flask, werkzeug and gunicorn (found: $pins)"
+  # (d) granian_baseline.py with the wheelhouse's invoker and pins, as the buildpack installs them.
+  mkdir -p "$ctx/granian"
+  cp -r "$WHEELHOUSE" "$ctx/granian/wheelhouse"
+  cp "$INVOKER_BENCH/baseline.py" "$INVOKER_BENCH/granian_baseline.py" "$ctx/granian/"
+  build_image "$PREFIX-granian" granian docker build -f "$HERE/granian.Dockerfile" \
+    --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "RUN_IMAGE=$RUN_IMAGE" -t "$PREFIX-granian" "$ctx/granian"
+
+  # (c) functions-framework with the same pins as (b).
   declare -A app=([http]=$HERE/functions/http [cloudevent]=$HERE/functions/ff-cloudevent)
   for case in $CASES; do
     no_requirements "${app[$case]}"
-    mkdir -p "$ctx/ff-$case/ca"
-    cp "$HOST_CA_BUNDLE" "$ctx/ff-$case/ca/host-ca.crt"
+    mkdir -p "$ctx/ff-$case"
+    cp -r "$ctx/wheels" "$ctx/ff-$case/wheels"
     cp -r "${app[$case]}" "$ctx/ff-$case/app"
     find "$ctx/ff-$case/app" -name __pycache__ -prune -exec rm -rf {} +
     build_image "$(image_for "$case" ff)" "ff-$case" docker build -f "$HERE/ff.Dockerfile" \
-      --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "RUN_IMAGE=$RUN_IMAGE" --build-arg "PINS=${pins% }" \
+      --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "RUN_IMAGE=$RUN_IMAGE" \
+      --build-arg "FRAMEWORK=functions-framework==$FF_VERSION" --build-arg "PINS=$pins" \
       -t "$(image_for "$case" ff)" "$ctx/ff-$case"
   done
 }
@@ -212,8 +245,8 @@ for case in $CASES; do
     image_facts "$case" "$server"
   done
 done
-# (a) and (b) must run the same invoker build, or a/b measures two versions of it.
-INVOKER_DIGESTS=$("$PY" -c 'import json, sys; print(" ".join(sorted({json.loads(l).get("invoker_digest", "") for l in open(sys.argv[1]) if json.loads(l)["server"] != "ff"})))' "$OUT/images.jsonl")
+# (a) and (d) must run the same invoker build, or a/d measures two versions of it.
+INVOKER_DIGESTS=$("$PY" -c 'import json, sys; print(" ".join(sorted({d for l in open(sys.argv[1]) if (d := json.loads(l).get("invoker_digest"))})))' "$OUT/images.jsonl")
 [[ $INVOKER_DIGESTS != *" "* ]] || log "warning: the images carry different kn_fn_invoker builds ($INVOKER_DIGESTS): the builder's and $WHEELHOUSE differ"
 
 # --- pinning -----------------------------------------------------------------------------
@@ -242,7 +275,7 @@ declare -A URL PUBLISHED HOST_PID CONTAINER
 start_container() {
   local case=$1 server=$2 name args=() env=(-e WORKERS -e THREADS)
   name=kn-fn-bench-tp-$$-$case-$server
-  [[ $server == flask ]] && args=("$case" --host 0.0.0.0 --port 8080)
+  [[ $server == flask || $server == granian ]] && args=("$case" --host 0.0.0.0 --port 8080)
   if [[ $server == venv ]]; then
     env+=(-v "${INVOKER_APP[$case]}:/function:ro" --entrypoint /opt/venv/bin/python)
     args=(-m kn_fn_invoker --dir /function --handler handler.handler)
@@ -260,7 +293,7 @@ start_container() {
   else
     URL[$server]=http://${PUBLISHED[$server]}/
   fi
-  # The container's first process leads its process group; gunicorn's worker stays in it.
+  # The container's first process leads its process group; the server's workers stay in it.
   HOST_PID[$server]=$(docker inspect --format '{{.State.Pid}}' "$name")
 }
 
@@ -277,12 +310,13 @@ wait_ready() { # CASE SERVER
 
 CE_CURL=(-X POST -H 'Content-Type: application/json' -H 'ce-specversion: 1.0' -H 'ce-id: bench-0001'
   -H 'ce-source: /bench/wrk' -H 'ce-type: dev.kn-fn.bench' --data '{"message":"hello","count":1}')
-# sanity CASE SERVER: the reply wrk will get, on both routes, and a gthread worker.
+# sanity CASE SERVER: the reply wrk will get, on both routes, and the server that answered:
+# granian for (a), (a'') and (d), a gthread worker for (b) and (c).
 sanity() {
   local case=$1 server=$2 name=${CONTAINER[$2]} reply want url worker
   for url in "${URL[$server]}" "http://${PUBLISHED[$server]}/"; do
     if [[ $case == http ]]; then
-      # All three run bench/invoker's HTTP body (baseline.py inlines it).
+      # All four run bench/invoker's HTTP body (baseline.py inlines it).
       want="hello 200"
       reply=$(curl -s -w ' %{http_code}' "$url")
       [[ $reply == "$want" ]] || die "$server answered '$reply' to GET $url (want '$want')"
@@ -291,11 +325,28 @@ sanity() {
       [[ $reply =~ \ 20[02]$ ]] || die "$server answered '$reply' to the CloudEvent on $url (want 200 or 202)"
     fi
   done
+  if [[ $server == invoker || $server == granian || $server == venv ]]; then
+    # The invoker's JSON line of granian's start.
+    docker logs "$name" 2>&1 | grep -F '"Starting granian' >/dev/null || die "$server's log does not show granian starting (docker logs $name)"
+    log "$case/$server: $name on ${URL[$server]} (published ${PUBLISHED[$server]}, granian) answers '$reply'"
+    return 0
+  fi
   worker=$(docker logs "$name" 2>&1 | sed -n 's/.*Using worker: //p' | head -1)
   docker exec "$name" "$(image_python "$(image_for "$case" "$server")")" -c \
     "import sys; from gunicorn.util import load_class; from gunicorn.workers.gthread import ThreadWorker; sys.exit(not issubclass(load_class(sys.argv[1]), ThreadWorker))" "$worker" \
     || die "$server is not using a gthread worker ('$worker'; docker logs $name)"
   log "$case/$server: $name on ${URL[$server]} (published ${PUBLISHED[$server]}, $worker) answers '$reply'"
+}
+
+# record_memory CASE PHASE: each server's Pss (memory.py), one line per server to memory.jsonl;
+# PHASE: start (after the sanity requests) or load (after the case's last round).
+record_memory() {
+  local server memory
+  for server in "${SERVERS[@]}"; do
+    memory=$("$PY" "$HERE/memory.py" "${HOST_PID[$server]}") || die "could not read the memory of ${CONTAINER[$server]} (host pid ${HOST_PID[$server]})"
+    printf '{"case":"%s","server":"%s","phase":"%s",%s\n' "$1" "$server" "$2" "${memory#\{}" >>"$OUT/memory.jsonl"
+    log "$1/$server after $2: $("$PY" -c 'import json, sys; m = json.loads(sys.argv[1]); mib = lambda kib: "%.1f" % (kib / 1024); print(len(m["workers"]), "worker(s), Pss", ", ".join(mib(w["pss_kib"]) for w in m["workers"]), "MiB; container", mib(m["container"]["pss_kib"]), "MiB in", m["container"]["processes"], "processes")' "$memory")"
+  done
 }
 
 stop_containers() { # CASE: keep their logs, then remove them
@@ -341,7 +392,9 @@ for case in $CASES; do
   for server in "${SERVERS[@]}"; do start_container "$case" "$server"; done
   for server in "${SERVERS[@]}"; do wait_ready "$case" "$server"; done
   for server in "${SERVERS[@]}"; do sanity "$case" "$server"; done
+  record_memory "$case" start
   run_rounds "$case"
+  record_memory "$case" load
   stop_containers "$case"
 done
 

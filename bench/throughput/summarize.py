@@ -4,10 +4,12 @@ host-process figures of bench/RESULTS.md (bench/invoker) alongside.
     python summarize.py OUT_DIR [--host-results bench/RESULTS.md]
 
 OUT_DIR holds results.jsonl (one object per measured run, as bench/invoker/run.sh writes
-them), images.jsonl (image_facts.py per
-case and server) and meta.json. The figures are computed by bench/invoker/summarize.py's
+them), images.jsonl (image_facts.py per case and server), memory.jsonl (memory.py per case,
+server and phase: after start, after load) and meta.json. The figures are computed by bench/invoker/summarize.py's
 helpers (imported, not copied): medians over rounds, ratios taken within a round and then
-their median. The markdown goes to OUT_DIR/results.md and stdout; exit status 0 whether or
+their median, with the p99s beside them, and the same targets (issue 16: a/c >= 3.0 with a
+p99 no worse and no errors, a/d >= 0.9), plus issue 16's memory target: (a)'s worker Pss
+within 10% of (c)'s after load. The markdown goes to OUT_DIR/results.md and stdout; exit status 0 whether or
 not targets are met, with the misses on stderr.
 """
 
@@ -28,18 +30,30 @@ invoker = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(invoker)
 
 SERVERS = {
-    "invoker": "(a) kn-fn app image (pack)",
-    "venv": "(a'') the same invoker in the baseline image's venv",
-    "flask": "(b) minimal Flask app, same gunicorn options",
-    "ff": "(c) functions-framework (Dockerfile)",
+    "invoker": "(a) kn-fn app image (pack; granian)",
+    "venv": "(a'') the same invoker in (d)'s venv",
+    "flask": "(b) minimal Flask app on gunicorn (gthread, the invoker's former options)",
+    "granian": "(d) the app of (b) on the invoker's server (`_server.serve`)",
+    "ff": "(c) functions-framework (Dockerfile; gunicorn)",
 }
 CASES = {
     "http": ("HTTP: functions/http (`return \"hello\"`, the body the baseline inlines), GET /", "### HTTP"),
     "cloudevent": ("CloudEvent, binary mode: POST / with ce-* headers and a 29-byte JSON body; no reply", "### CloudEvent"),
 }
-RATIOS = {"a/b": ("invoker", "flask"), "a/c": ("invoker", "ff"), "a/a''": ("invoker", "venv"), "a''/b": ("venv", "flask")}
+RATIOS = {
+    "a/c": ("invoker", "ff"),
+    "a/b": ("invoker", "flask"),
+    "a/d": ("invoker", "granian"),
+    "d/b": ("granian", "flask"),
+    "a/a''": ("invoker", "venv"),
+    "a''/d": ("venv", "granian"),
+}
 HOST_SECTION = "## Invoker throughput (bench/invoker)"
-HOST_ROWS = {"(a)": "invoker", "(b)": "flask", "(c)": "ff"}
+HOST_ROWS = {"(a)": "invoker", "(b)": "flask", "(d)": "granian", "(c)": "ff"}
+# Issue 16: "Memory per worker (PSS) within 10% of functions-framework's".
+MEMORY_TARGET = 1.10
+# The memory ratios: the target's, then references (a/d: the invoker's own share, server equal).
+MEMORY_RATIOS = {"a/c": ("invoker", "ff"), "a/d": ("invoker", "granian")}
 MIN_ROUNDS = 5  # the invoker issue's bench ran 5 or more rounds
 MAX_LOAD = 1.5  # 1-min load average before the run above which figures are provisional
 
@@ -68,7 +82,7 @@ def host_figures(results_md: Path) -> dict:
             for prefix, server in HOST_ROWS.items():
                 if line.startswith(f"| {prefix} ") and len(cells) >= 5:
                     rows[server] = {"rps": cells[1], "range": cells[2], "p50": cells[3], "p99": cells[4]}
-            ratio = re.match(r"- throughput (a/[bc]): \*\*([0-9.]+)\*\* \(([0-9.]+-[0-9.]+)\)", line)
+            ratio = re.match(r"- throughput ([a-d]/[a-d]): \*\*([0-9.]+)\*\* \(([0-9.]+-[0-9.]+)\)", line)
             if ratio:
                 ratios[ratio.group(1)] = (float(ratio.group(2)), ratio.group(3))
         figures[case] = {"rows": rows, "ratios": ratios}
@@ -87,6 +101,76 @@ def _median_wrk_share(runs: list[dict]) -> str:
     return invoker._share(statistics.median(shares)) if shares else "n/a"
 
 
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+
+
+def _mib(kib: float | None) -> str:
+    return "n/a" if kib is None else f"{kib / 1024:.1f}"
+
+
+def _ratio(num: float | None, den: float | None) -> float | None:
+    return None if num is None or not den else num / den
+
+
+def _ratio_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def worker_kib(record: dict, key: str) -> float | None:
+    """The mean of the workers' figure (one worker when WORKERS=1); None without workers."""
+    values = [w[key] for w in record["workers"] if w.get(key) is not None]
+    return statistics.mean(values) if values else None
+
+
+def memory_lines(case: str, memory: list[dict], requests: dict[str, int], misses: list[str]) -> list[str]:
+    """The case's memory table (after start, after load) and its a/c target line."""
+    found = {(r["server"], r["phase"]): r for r in memory if r["case"] == case}
+    if not found:
+        return []
+    lines = [
+        "| server | workers | worker Pss after start (MiB) | worker Pss after load (MiB) | worker Pss_Anon after load (MiB) "
+        "| container Pss after start (MiB) | container Pss after load (MiB) | processes | requests before \"after load\" |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    notes = []
+    for server, label in SERVERS.items():
+        start, load = found.get((server, "start")), found.get((server, "load"))
+        if not start or not load:
+            continue
+        lines.append(
+            f"| {label} | {len(load['workers'])} | {_mib(worker_kib(start, 'pss_kib'))} | {_mib(worker_kib(load, 'pss_kib'))} "
+            f"| {_mib(worker_kib(load, 'pss_anon_kib'))} | {_mib(start['container']['pss_kib'])} | {_mib(load['container']['pss_kib'])} "
+            f"| {load['container']['processes']} | {requests.get(server, 0):,} |"
+        )
+        # Deeper descendants are in the container sum but are no workers: say what they are.
+        if load["others"]:
+            notes.append(f"- {label.split(' ')[0]}: also {', '.join(sorted({o['name'] for o in load['others']}))} below the workers (in the container sum)")
+    lines.append("")
+    lines += notes
+    for name, (num, den) in MEMORY_RATIOS.items():
+        a_start, a_load, c_start, c_load = (found.get((server, phase)) for server in (num, den) for phase in ("start", "load"))
+        if not (a_start and a_load and c_start and c_load):
+            continue
+        worker_load = _ratio(worker_kib(a_load, "pss_kib"), worker_kib(c_load, "pss_kib"))
+        line = (
+            f"- worker Pss {name}: **{_ratio_text(worker_load)}** after load "
+            f"({_ratio_text(_ratio(worker_kib(a_start, 'pss_kib'), worker_kib(c_start, 'pss_kib')))} after start)"
+        )
+        if name == "a/c":
+            verdict = "met" if worker_load is not None and worker_load <= MEMORY_TARGET else "MISSED"
+            if verdict == "MISSED":
+                misses.append(f"{case} worker Pss {name}")
+            line += f"; target <= {MEMORY_TARGET:.2f}: {verdict}"
+        line += (
+            f"; Pss_Anon alone {_ratio_text(_ratio(worker_kib(a_load, 'pss_anon_kib'), worker_kib(c_load, 'pss_anon_kib')))}; "
+            f"whole container {_ratio_text(_ratio(a_load['container']['pss_kib'], c_load['container']['pss_kib']))} "
+            f"({_ratio_text(_ratio(a_start['container']['pss_kib'], c_start['container']['pss_kib']))} after start)"
+        )
+        lines.append(line if name == "a/c" else line + " (reference)")
+    return lines
+
+
 def provisional_reasons(meta: dict, runs: list[dict]) -> list[str]:
     reasons = []
     if int(meta["rounds"]) < MIN_ROUNDS:
@@ -100,7 +184,7 @@ def provisional_reasons(meta: dict, runs: list[dict]) -> list[str]:
         reasons.append(f"{len(over)} run(s) kept although other processes took more than {limit:.0%} of the server's core")
     # wrk's core is not guarded by re-runs; a slowed load generator lowers whichever server it
     # measured. On the published route the docker-proxy that carries every request (unpinned,
-    # 20-30% of a core) counts as "others" there, for all three servers alike: recorded, not judged.
+    # 20-30% of a core) counts as "others" there, for all the servers alike: recorded, not judged.
     wrk_over = [r for r in runs if r.get("wrk_foreign_share") is not None and r["wrk_foreign_share"] > limit]
     if meta.get("route") != "published" and len(wrk_over) * 4 > len(runs):
         reasons.append(f"in {len(wrk_over)} of {len(runs)} runs other processes took more than {limit:.0%} of wrk's core")
@@ -116,6 +200,9 @@ def main() -> int:
     runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
     images = [json.loads(line) for line in (out / "images.jsonl").read_text().splitlines() if line.strip()]
     meta = json.loads((out / "meta.json").read_text())
+    memory = _read_jsonl(out / "memory.jsonl")
+    # Every request a server had served when "after load" was read, but the warm-up runs'.
+    served = runs + _read_jsonl(out / "rejected.jsonl")
     host = host_figures(args.host_results)
 
     print("## per-run figures\n")
@@ -138,14 +225,26 @@ def main() -> int:
     lines.append(
         "bench/invoker's comparison with each server in its own container on the same run image (kn-fn/run:0.1.0), "
         "driven by wrk from the host. Medians over "
-        f"{meta['rounds']} interleaved rounds (a, b, c, a, b, c, ...) of {meta['duration']} s each, every run after a "
-        f"{meta['warmup']} s warm-up; ratios are taken within a round, then their median is shown (min-max in brackets). "
+        f"{meta['rounds']} interleaved rounds (each server once per round, in the order of the table) of {meta['duration']} s each, "
+        f"{invoker.warmup_text(meta)}; ratios are taken within a round, then their median is shown (min-max in brackets), with the median p99 of both servers. "
         f"A round was run again when other processes took more than {float(meta['max_foreign']):.0%} of the server's core "
         f"({meta['rejected']} runs rejected); \"others\" is the median of that share, \"others on wrk's core\" the same for the load generator's core (recorded only). "
         "The host columns are bench/invoker's figures in bench/RESULTS.md "
         f"({host.get('rounds', '?')} rounds, another time: the machine drifts +-15%, so compare ratios rather than req/s)."
     )
     lines.append("")
+    if memory:
+        lines.append(
+            "Memory: the containers live for a whole case (started before its first round, removed after its last), so "
+            "bench/throughput/memory.py reads each one's Pss from the host's /proc twice per case: after start (after the sanity "
+            "requests, before any load) and after load (after the case's last round). A worker is a child of the container's first "
+            "process (granian's main process, gunicorn's master); its column is the mean over the workers; the container is that "
+            "first process and all its descendants, summed. Pss splits each page among the processes mapping it, so the "
+            "copy-on-write pages a worker still shares with the process it was forked from count once in the sum. File-backed "
+            "pages (python, .so files) are split with the other containers mapping the same image files too, so Pss moves a "
+            "little with what else runs; Pss_Anon (heap, stacks) does not."
+        )
+        lines.append("")
     lines.append(f"- Machine: {meta['nproc']} CPUs, {meta['cpu_model']}; {meta['kernel']}; Docker {meta['docker']}, pack {meta['pack']}; "
                  f"load average {meta['load_before']} before the run ({meta['foreign_containers']} other containers running), {meta['load_after']} after")
     route = (
@@ -154,7 +253,7 @@ def main() -> int:
         else "wrk to 127.0.0.1:PORT, through the engine's userland docker-proxy (unpinned)"
     )
     lines.append(f"- Load: wrk {meta['wrk_version']}, {meta['connections']} connections, {meta['wrk_threads']} threads; {meta['pinning']}; {route}")
-    lines.append(f"- Servers: WORKERS={meta['workers']} THREADS={meta['threads']} for all three (docker run -e)")
+    lines.append(f"- Servers: WORKERS={meta['workers']} THREADS={meta['threads']} for all the containers (docker run -e)")
     by_server: dict[str, list[dict]] = {}
     for image in images:
         by_server.setdefault(image["server"], []).append(image)
@@ -166,9 +265,17 @@ def main() -> int:
         names = ", ".join(dict.fromkeys(f"{i['image']} ({i['id']}, {i['size'] / 1e6:.0f} MB)" for i in mine))
         extra = f"; kn_fn_invoker .py digest {mine[0]['invoker_digest']}" if mine[0].get("invoker_digest") else ""
         lines.append(f"- {label.split(' ')[0]} {names}: Python {mine[0]['python']}, {versions}{extra}")
-    options = {i.get("gunicorn_options") for i in images if i.get("gunicorn_options")}
-    if len(options) == 1:
-        lines.append(f"- (a) and (b) share `kn_fn_invoker._server.gunicorn_options`: {options.pop()}; (c): functions-framework's own (stock gthread, keepalive 2, no preload)")
+    granian = {i["granian_options"] for i in images if i.get("granian_options")}
+    gunicorn = {i["gunicorn_options"] for i in images if i.get("gunicorn_options")}
+    options = []
+    if len(granian) == 1:
+        options.append(f"(a), (a'') and (d) share `kn_fn_invoker._server.serve` and `granian_options`: {granian.pop()}")
+    elif granian:
+        options.append(f"the invoker's `granian_options` differ between the images: {'; '.join(sorted(granian))}")
+    if gunicorn:
+        options.append(f"(b): baseline.py's `gunicorn_options`: {'; '.join(sorted(gunicorn))}")
+    options.append("(c): functions-framework's own (stock gthread, keepalive 2, no preload)")
+    lines.append(f"- {'; '.join(options)}")
     lines.append(f"- Builder {meta['builder']}, run image {meta['run_image']}; repository at {meta['commit']}, {meta['date']}")
     lines.append(f"- Command: `{meta['command']}`")
     lines.append("")
@@ -199,14 +306,22 @@ def main() -> int:
             )
         lines.append("")
         for name, (num, den) in RATIOS.items():
-            line = invoker.ratio_line(case, name, by_round, num, den, misses)
+            line = invoker.ratio_line(case, name, by_round, num, den, misses, invoker.p99_medians(case_runs))
             if line is None:
                 continue
             if name in host_case["ratios"]:
                 value, spread = host_case["ratios"][name]
                 line += f"; host processes: {value:.3f} ({spread})"
             lines.append(line)
+        lines += invoker.error_lines(case, case_runs, misses)
         lines.append("")
+        requests: dict[str, int] = {}
+        for r in served:
+            if r["case"] == case:
+                requests[r["server"]] = requests.get(r["server"], 0) + r["requests"]
+        memory_table = memory_lines(case, memory, requests, misses)
+        if memory_table:
+            lines += [f"#### Memory, {case}", "", *memory_table, ""]
     return invoker.write_results(out, lines, misses)
 
 

@@ -227,8 +227,8 @@ def processes(container: str) -> list[Proc]:
 def memory_kib(container: str) -> int:
     """Anonymous Pss summed over the container's processes: the memory a leak would grow.
 
-    - Pss, not RSS: a page shared by the gunicorn master and its forked worker (preload_app:
-      most of the heap starts shared copy-on-write) counts once in the sum, not twice, so the
+    - Pss, not RSS: a page shared by the server's main process and its forked worker (the
+      function is imported before the fork: most of the heap starts shared copy-on-write) counts once in the sum, not twice, so the
       sum is the memory really used and its growth is not diluted by double-counted pages.
     - Anonymous only: no page cache (the cgroup usage `docker stats` starts from includes it),
       and no file-backed pages (libpython, .so files), whose Pss shrinks and grows with the
@@ -238,5 +238,5 @@ def memory_kib(container: str) -> int:
 
 
 def worker_pids(container: str) -> list[int]:
-    """The gunicorn workers: the children of the container's PID 1 (the master)."""
+    """The server's workers: the children of the container's PID 1 (granian's main process)."""
     return sorted(p.pid for p in processes(container) if p.ppid == 1)

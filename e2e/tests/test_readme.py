@@ -102,7 +102,7 @@ def test_part_one_the_users_guide(tmp_path: Path, registry_5000: registry.Regist
     sboms = [line for line in building.splitlines() if line.endswith(".cdx.json")]
     assert sboms, building
     listed = {c["name"].lower() for s in sboms for c in json.loads((tmp_path / "my-events" / s).read_text())["components"]}
-    assert {"flask", "gunicorn", "cloudevents", "kn-fn-invoker"} <= listed
+    assert {"flask", "granian", "cloudevents", "kn-fn-invoker"} <= listed
     # Rebase: pack says so.
     assert "Rebased Image" in run.output_of("pack rebase")
     # Publishing: the registry has the image.

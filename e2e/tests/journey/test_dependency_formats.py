@@ -199,7 +199,7 @@ def test_a_uv_projects_sbom_lists_what_is_installed_the_locked_packages_included
     # Exactly what the running image has: the lock's packages and the runtime's, nothing else.
     assert listed == serve(functions, uv_project.build).installed
     assert {n: listed.get(n) for n in ("six", "idna")} == {n: uv_project.locked[n] for n in ("six", "idna")}
-    assert {"kn-fn-invoker", "flask", "gunicorn", "cloudevents"} <= set(listed)
+    assert {"kn-fn-invoker", "flask", "granian", "cloudevents"} <= set(listed)
     assert not set(DEV_ONLY) & set(listed), listed
 
 

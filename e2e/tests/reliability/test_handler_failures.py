@@ -38,4 +38,4 @@ def test_every_tenth_call_fails_alone(images, functions, record_property):
     logs = fn.logs()
     assert logs.count('"message": "function raised PlannedFailure"') == raised
     assert incarnation(fn) == before
-    assert logs.count("Booting worker") == 1, logs[-2000:]
+    assert logs.count('"message": "Spawning worker-') == 1, logs[-2000:]

@@ -7,13 +7,21 @@ The statuses, and why:
   other than 1.0/0.3, data_base64 that is not base64, data not in its datacontenttype, e.g.
   non-UTF-8 bytes in JSON or text data): 400 from the invoker (its README, "Errors");
 - a body over MAX_BODY_BYTES, with Content-Length or chunked: 413 from the invoker;
-- a header field over 8190 bytes or more than 100 header fields: 431 (RFC 6585), and a request
-  line over 4094 bytes: 414, both from gunicorn (its limit_request_* defaults), before the
-  function is involved;
-- non-UTF-8 bytes in header values are not damage: HTTP/1.1 field values may carry such octets
-  (obs-text, RFC 9110 section 5.5) and they read as ISO-8859-1, so the event is valid: 200. The
-  same for non-UTF-8 bodies and percent-encoded query bytes sent to the HTTP function, which
-  reads neither as UTF-8 text: 200.
+- a request head over 816 KiB or more than 100 header fields: 431 (RFC 6585). granian's HTTP/1
+  read buffer (hyper's) refuses a head that is incomplete once the buffer holds 408 KiB
+  (8 KiB + 100 x 4 KiB), but one read may add up to 408 KiB more before that check, so the
+  limit lies between 408 and 816 KiB depending on how the bytes arrive (seen: 491,520 bytes
+  in one write passed, and heads of 550 KB passed on some tries, not on others). Over 816 KiB
+  it always holds; and a request target over 65,534 bytes: 414, all
+  from the server (granian's HTTP/1, hyper), before the function is involved. Knative's
+  queue-proxy passes heads up to 1 MiB, so these are the limits a function behind it sees;
+- bytes outside visible ASCII in a header value (obs-text, RFC 9110 section 5.5): the server
+  (granian's WSGI interface) hands the value on as an empty string, so a spec attribute sent
+  so (required or not: subject may not be empty either) is refused with 400 naming the header
+  and saying to percent-encode (as the CloudEvents HTTP binding says), and an extension
+  arrives empty: 200 (the invoker README, "Known limits of the server");
+- non-UTF-8 bodies and percent-encoded query bytes sent to the HTTP function, which reads
+  neither as UTF-8 text: 200.
 
 KN_FN_FUZZ_EXAMPLES (200) examples per test; no example database is kept (database=None).
 """
@@ -318,7 +326,7 @@ def test_non_utf8_data_is_400(ce_target):
         run()
 
 
-def test_non_utf8_header_values_read_as_latin1(ce_target):
+def test_header_values_outside_visible_ascii_arrive_empty(ce_target):
     @FUZZ
     @given(
         name=st.sampled_from(["id", "source", "type", "subject", "fuzzext"]),
@@ -327,15 +335,19 @@ def test_non_utf8_header_values_read_as_latin1(ce_target):
     def run(name, high):
         value = b"v-" + high
         status, body = ce_target.send(binary_event({**good_binary_headers(), name: value}, b'{"n": 1}'))
-        assert status == 200, body
-        if name == "source":  # the template sends the source back in its reply data
-            assert json.loads(body)["from"] == value.decode("latin-1")
+        if name == "fuzzext":  # an extension may be empty
+            assert status == 200, body
+        else:
+            assert status == 400, body
+            assert error_of(body) == (
+                f"invalid CloudEvent: empty header(s) ce-{name}: these attributes must not be empty (the server "
+                "hands on a header value with bytes outside visible ASCII as empty: percent-encode them, as the "
+                "CloudEvents HTTP binding says)"
+            )
 
     with survives(ce_target):
         run()
 
-
-# ---- both functions: limits -----------------------------------------------------------------
 
 def test_huge_headers_are_431_and_a_huge_request_line_414(target):
     @FUZZ
@@ -344,11 +356,11 @@ def test_huge_headers_are_431_and_a_huge_request_line_414(target):
         fields = [(b"ce-" + k.encode(), v.encode()) for k, v in GOOD_ATTRIBUTES.items()]
         path = "/"
         if kind == "one-large-field":
-            fields.append((b"X-Large", b"a" * (8191 + size)))  # a field over 8190 bytes
+            fields.append((b"X-Large", b"a" * (2 * 417_792 + size)))  # a head over twice the HTTP/1 buffer
         elif kind == "many-fields":
             fields += [(b"X-Field-%d" % i, b"v") for i in range(101 + size % 400)]  # over 100 fields
         else:
-            path = "/" + "p" * (4095 + size)  # a request line over 4094 bytes
+            path = "/" + "p" * (65_534 + size)  # a request target over 65,534 bytes
         status, body = target.send(http_request("POST", path, fields + [(b"Content-Type", b"application/json")], b"{}"))
         assert status == (414 if kind == "long-request-line" else 431), body[:300]
 

@@ -8,7 +8,7 @@ export const DEFAULT_HANDLER = "handler.handler";
 const SOURCE_SETTING = "BP_PYTHON_DEPENDENCIES";
 const DEPENDENCY_SOURCES = ["uv.lock", "poetry.lock", "pyproject.toml", "requirements.txt"];
 const PACKAGE_INDEX_BINDING = "package-index";
-const RUNTIME_PACKAGES = "flask, werkzeug, gunicorn or cloudevents";
+const RUNTIME_PACKAGES = "flask, werkzeug, granian or cloudevents";
 const SUPPORTED_FORMS =
   "uv.lock with pyproject.toml (uv), poetry.lock with pyproject.toml (Poetry), pyproject.toml with [project] dependencies, or requirements.txt";
 export const ACCEPTED_HANDLER_FORM =

@@ -1,5 +1,5 @@
 // The runtime invoker shares the function's environment, so what it needs (Flask, Werkzeug,
-// gunicorn, the CloudEvents SDK, as ranges) must hold for the user's locked versions too.
+// granian, the CloudEvents SDK, as ranges) must hold for the user's locked versions too.
 // Checked before anything is installed: a lock that pins Flask 2 fails naming Flask, the
 // locked version and the range, instead of a resolver's derivation tree after a download.
 import * as path from "node:path";

@@ -14,11 +14,11 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def run_check(*args: str, env: dict | None = None, block_flask: bool = False) -> subprocess.CompletedProcess:
-    # With block_flask, importing flask, gunicorn or cloudevents fails: proof that --static
+    # With block_flask, importing flask, granian or cloudevents fails: proof that --static
     # runs on a bare interpreter, before the build has installed any dependency.
     prelude = "import sys\n"
     if block_flask:
-        prelude += "for name in ('flask', 'gunicorn', 'cloudevents', 'werkzeug'):\n    sys.modules[name] = None\n"
+        prelude += "for name in ('flask', 'granian', 'cloudevents', 'werkzeug'):\n    sys.modules[name] = None\n"
     prelude += "from kn_fn_invoker._cli import main\nsys.exit(main(sys.argv[1:]))\n"
     full_env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
     for name in ("PYTHON_HANDLER", "BP_FUNCTION"):

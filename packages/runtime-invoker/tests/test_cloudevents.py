@@ -234,6 +234,14 @@ NOT_A_CLOUDEVENT = (
             "invalid CloudEvent: missing required attribute(s): specversion",
         ),
         (
+            # What granian hands on for a value with bytes outside visible ASCII.
+            {**binary_headers(), "ce-source": "", "ce-subject": "", "ce-someext": ""},
+            b"{}",
+            "invalid CloudEvent: empty header(s) ce-source, ce-subject: these attributes must not be empty (the "
+            "server hands on a header value with bytes outside visible ASCII as empty: percent-encode them, as "
+            "the CloudEvents HTTP binding says)",
+        ),
+        (
             {"ce-specversion": "2.0", "ce-id": "1", "ce-source": "/s", "ce-type": "t"},
             b"{}",
             "invalid CloudEvent: unsupported specversion; supported: 1.0, 0.3",
@@ -303,6 +311,62 @@ def test_other_methods_are_405_json(make_client, method):
     assert response.status_code == 405
     assert response.get_json() == {"error": "method not allowed; this function accepts POST"}
     assert "POST" in response.headers["Allow"]
+
+
+# ---- events are served without Flask's request dispatch (_app._cloudevent_endpoint): what a
+# function can do there is what it could do before.
+
+
+def test_abort_in_a_cloudevent_function_answers_as_flask_does(make_client):
+    teapot = make_client("cloudevents", "handler.aborts_teapot").post("/", json={}, headers=binary_headers())
+    assert teapot.status_code == 418
+    assert b"teapot" in teapot.data
+    bad = make_client("cloudevents", "handler.aborts_bad_request").post("/", json={}, headers=binary_headers())
+    assert (bad.status_code, bad.get_json()) == (400, {"error": "bad request"})
+
+
+def test_a_cloudevent_function_has_the_app_context(make_client):
+    response = make_client("cloudevents", "handler.replies_with_jsonify").post("/", json={}, headers=binary_headers())
+    assert (response.status_code, response.get_json()) == (200, {"answer": "kn_fn_invoker"})
+
+
+def test_a_cloudevent_function_past_its_timeout_is_504_and_the_next_is_served(make_client):
+    client = make_client("cloudevents", "handler.slow", timeout=0.2)
+    late = client.post("/", json={"s": 1}, headers=binary_headers())
+    assert (late.status_code, late.get_json()) == (504, {"error": "the function did not finish within 0.2 s (TIMEOUT)"})
+    assert client.post("/", json={"s": 0}, headers=binary_headers()).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/health/ready", "/health/live"])
+def test_health_paths_answer_get_and_take_events_by_post(make_client, path):
+    # As Flask's routing had it: the health routes take GET and HEAD, a POST is an event.
+    client = make_client("cloudevents", "handler.raises")
+    assert (client.get(path).status_code, client.get(path).data) == (200, b"OK")
+    assert client.post(path, json={}, headers=binary_headers()).status_code == 500  # the function ran
+
+
+def test_options_gets_flasks_answer(make_client):
+    response = make_client("cloudevents").options("/any/path")
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+
+
+def test_an_invoker_bug_on_the_event_path_is_500_and_logged(make_client, capfd, monkeypatch):
+    from kn_fn_invoker import _cloudevents
+
+    def broken(environ, body):
+        raise KeyError("invoker bug")
+
+    client = make_client("cloudevents")
+    monkeypatch.setattr(_cloudevents, "read_request", broken)
+    response = client.post("/", json={}, headers=binary_headers())
+    assert response.status_code == 500
+    entries = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
+    assert [entry["message"] for entry in entries] == ["internal error in the invoker"]
+    assert "KeyError: 'invoker bug'" in entries[0]["traceback"]
+    assert client.post("/", json={"n": 1}, headers=binary_headers()).status_code == 500  # still patched
+    monkeypatch.undo()
+    assert client.post("/", json={"n": 1}, headers=binary_headers()).status_code == 200
 
 
 def test_raising_function_is_500_and_logged_with_the_event_id(make_client, capfd):

@@ -1,6 +1,6 @@
 """Lifecycle hooks beside the handler: start, stop, ready, alive (Knative func's names).
 
-ready/alive through the Flask test client; start/stop on the real server (gunicorn in a
+ready/alive through the Flask test client; start/stop on the real server (granian in a
 subprocess), where they run; the build's import check (`check`) for hooks it cannot call.
 """
 
@@ -211,13 +211,15 @@ def test_start_runs_once_in_each_worker_before_it_serves_and_stop_after_the_drai
 
 
 def test_a_failing_start_stops_start_up_with_its_message(tmp_path):
-    (tmp_path / "handler.py").write_text(HANDLER + "\ndef start():\n    raise RuntimeError('cannot reach the database')\n")
+    (tmp_path / "handler.py").write_text(HANDLER + "\ndef start():\n    raise RuntimeError('cannot reach the database')\n"
+                                         "\ndef stop():\n    print('STOP', flush=True)\n")
     process, _ = serve(tmp_path)
     output, _ = process.communicate(timeout=60)
-    assert process.returncode != 0
+    assert process.returncode == 1
     assert '{"severity": "ERROR", "message": "start() raised RuntimeError: cannot reach the database"}' in output
     assert "Traceback" not in output
-    assert "Worker failed to boot" in output
+    assert '"message": "Unexpected exit from worker-1"' in output
+    assert "STOP" not in output  # stop() is for a worker that started
 
 
 def test_the_server_serves_an_app_without_hooks(tmp_path):

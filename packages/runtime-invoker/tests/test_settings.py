@@ -1,11 +1,13 @@
-"""Environment settings, their defaults, their errors, and the gunicorn options they make."""
+"""Environment settings, their defaults, their errors, and the granian options they make."""
 
+import multiprocessing.connection
+import os
 import sys
 import threading
 
 import pytest
 
-from kn_fn_invoker._server import gunicorn_options
+from kn_fn_invoker._server import MAX_KILL_WAIT, granian_options
 from kn_fn_invoker._settings import MAX_SECONDS, Settings, from_environment
 from kn_fn_invoker._target import InvokerError
 
@@ -100,15 +102,28 @@ def test_the_bound_on_seconds_is_where_python_overflows():
     assert threading.Lock().acquire(timeout=longest.timeout) is True
     with pytest.raises(OverflowError):
         threading.Lock().acquire(timeout=MAX_SECONDS + 1)
-    assert gunicorn_options(longest)["graceful_timeout"] == MAX_SECONDS
+    # granian joins its workers for GRACEFUL_TIMEOUT, which Python's poll takes in C int
+    # milliseconds: the longest grace is clamped to the longest wait that does not overflow.
+    assert granian_options(longest)["workers_kill_timeout"] == MAX_KILL_WAIT
+    read, write = os.pipe()
+    try:
+        assert multiprocessing.connection.wait([read], timeout=0) == []
+        with pytest.raises(OverflowError):
+            multiprocessing.connection.wait([read], timeout=MAX_KILL_WAIT + 1000)
+    finally:
+        os.close(read)
+        os.close(write)
 
 
-def test_gunicorn_options_follow_the_settings():
-    options = gunicorn_options(Settings(host="127.0.0.1", port=9000, workers=3, threads=5, graceful_timeout=6.5))
-    assert options["bind"] == "127.0.0.1:9000"
-    assert options["worker_class"] == "kn_fn_invoker._worker.DrainingWorker"
-    # gunicorn refuses a float graceful_timeout: whole seconds, rounded up.
-    assert (options["workers"], options["threads"], options["graceful_timeout"]) == (3, 5, 7)
-    assert options["control_socket_disable"] is True
-    assert options["preload_app"] is True
-    assert options["accesslog"] is None
+def test_granian_options_follow_the_settings():
+    options = granian_options(Settings(host="127.0.0.1", port=9000, workers=3, threads=5, graceful_timeout=6.5))
+    assert (options["address"], options["port"]) == ("127.0.0.1", 9000)
+    assert (options["workers"], options["blocking_threads"], options["runtime_threads"]) == (3, 5, 1)
+    assert options["workers_kill_timeout"] == 6.5
+    assert options["log_access"] is False
+    assert options["http"].value == "1"  # HTTP/1 only
+
+
+def test_no_grace_is_the_shortest_wait_granian_takes():
+    # 0 would mean "wait forever" to granian.
+    assert granian_options(Settings(graceful_timeout=0))["workers_kill_timeout"] == 0.001

@@ -52,7 +52,7 @@ function expectBuilt(w: Workspace, handler: string) {
   });
   const sbom = JSON.parse(fs.readFileSync(layer(w, "dependencies.sbom.cdx.json"), "utf8"));
   const names = sbom.components.map((c: { name: string; version: string }) => `${c.name.toLowerCase()}==${c.version}`);
-  expect(names).toEqual(expect.arrayContaining(["flask==3.1.3", "kn-fn-invoker==0.1.0", "gunicorn==27.0.1", "werkzeug==3.1.9"]));
+  expect(names).toEqual(expect.arrayContaining(["flask==3.1.3", "kn-fn-invoker==0.1.0", "granian==2.8.9", "werkzeug==3.1.9"]));
   // uv runs from the buildpack: no installer (uv, pip, setuptools) is in the image.
   expect(names.filter((n: string) => /^(pip|setuptools|uv)==/.test(n))).toEqual([]);
   const sitePackages = layer(w, "dependencies", "venv", "lib", "python3.11", "site-packages");
@@ -84,7 +84,7 @@ describe("the packaged buildpack", () => {
     expect(wheels).toEqual(expect.arrayContaining(["runtime.json", "kn_fn_invoker-0.1.0-py3-none-any.whl", "flask-3.1.3-py3-none-any.whl"]));
     const runtime = JSON.parse(fs.readFileSync(path.join(dir, "wheelhouse", "runtime.json"), "utf8"));
     // Ranges, not the exact pins of requirements.lock: they must not constrain a user's lock.
-    expect(Object.keys(runtime.requires).sort()).toEqual(["cloudevents", "flask", "gunicorn", "werkzeug"]);
+    expect(Object.keys(runtime.requires).sort()).toEqual(["cloudevents", "flask", "granian", "werkzeug"]);
     for (const range of Object.values(runtime.requires)) expect(range).toMatch(/^>=[\d.]+,<\d+$/);
     const wheel = fs.readFileSync(path.join(dir, "wheelhouse", "kn_fn_invoker-0.1.0-py3-none-any.whl"));
     expect(runtime.invoker_sha256).toBe(createHash("sha256").update(wheel).digest("hex"));
@@ -126,8 +126,8 @@ describe("build", () => {
       " --link-mode copy --offline --no-index --find-links ",
       "[Checking native libraries against the run image]",
       "/python/kn_fn_linkage.py --env ",
-      // markupsafe's speedups: the only ELF file the runtime's own wheels install
-      "  Native libraries: 1 ELF file links only libraries the run image has or the packages ship",
+      // markupsafe's speedups and granian's extension: the ELF files the runtime's own wheels install
+      "  Native libraries: 2 ELF files link only libraries the run image has or the packages ship",
       "[Checking that the function imports]",
       "  Imported handler.handler: HTTP function",
       "--invalidation-mode unchecked-hash",

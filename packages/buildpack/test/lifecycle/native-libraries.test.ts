@@ -112,7 +112,8 @@ describe("a wheel whose extension links a library the run image lacks", () => {
     const fixed = builder(w, buildpacks);
     expect(fixed.code).toBe(0);
     expect(fixed.output).toContain("  Installing dependencies afresh because:\n  - no cached dependencies layer\n");
-    expect(fixed.output).toContain("  Native libraries: 2 ELF files link only libraries the run image has or the packages ship\n");
+    // markupsafe's speedups, granian's extension and the fixed wheel's
+    expect(fixed.output).toContain("  Native libraries: 3 ELF files link only libraries the run image has or the packages ship\n");
     expect(fixed.output).toContain("  Imported handler.handler: HTTP function");
   });
 });
@@ -147,8 +148,8 @@ describe("a Debian package the function declares (project.toml [com.kn-fn.system
     const log = result.output;
     expect(log).toContain("  System packages: libmpfr6 (from project.toml [com.kn-fn.system-packages])\n");
     expect(log).toMatch(/\n {2}System packages in the image: libmpfr6 4\.[^\n,]+\n/);
-    // markupsafe's speedups, the wheel's extension, and libmpfr itself
-    expect(log).toContain("  Native libraries: 3 ELF files link only libraries the run image has or the packages ship\n");
+    // markupsafe's speedups, granian's extension, the wheel's extension, and libmpfr itself
+    expect(log).toContain("  Native libraries: 4 ELF files link only libraries the run image has or the packages ship\n");
     expect(log).toContain("  Imported handler.handler: HTTP function");
     const layer = path.join(w.layers, BUILDPACK_DIR_NAME, "system-packages");
     expect(fs.existsSync(path.join(layer, "usr", "lib", "x86_64-linux-gnu", "libmpfr.so.6"))).toBe(true);

@@ -395,7 +395,7 @@ describe("build failures", () => {
     expect((error as BuildpackError).kind).toBe("install-failed");
     expect((error as BuildpackError).message).toBe(
       "[Error: dependencies not installed] uv could not install the dependencies from requirements.txt together with the runtime invoker. " +
-        "Check the names and versions there, and that the package index is reachable (a version that conflicts with the invoker's flask, werkzeug, gunicorn or cloudevents also fails here). uv said:\n" +
+        "Check the names and versions there, and that the package index is reachable (a version that conflicts with the invoker's flask, werkzeug, granian or cloudevents also fails here). uv said:\n" +
         uvOutput.trim(),
     );
     expect(again.log.text()).toContain(`        × No solution found when resolving dependencies:\n        ╰─▶ Because no-such-package-kn-fn`);

@@ -6,7 +6,7 @@ import { MemoryFs, thrown } from "./fakes";
 const runtime: RuntimeRequirements = {
   invokerVersion: "0.1.0",
   invokerSha256: "ab".repeat(32),
-  requires: { flask: ">=3.1,<4", werkzeug: ">=3.1,<4", gunicorn: ">=23,<28", cloudevents: ">=2.2,<3" },
+  requires: { flask: ">=3.1,<4", werkzeug: ">=3.1,<4", granian: ">=2.8,<3", cloudevents: ">=2.2,<3" },
 };
 
 describe("runtimeConflicts", () => {
@@ -29,7 +29,7 @@ describe("runtimeConflicts", () => {
   });
 
   it("matches names normalised, and reports every conflict in file order (hashes, markers)", () => {
-    const content = 'Flask==2.3.3 \\\n    --hash=sha256:aa\nWerkzeug==4.0.0 ; python_version >= "3.11"\ngunicorn==23.0.0\nflask==3.1.0 ; python_version >= "3.13"\n';
+    const content = 'Flask==2.3.3 \\\n    --hash=sha256:aa\nWerkzeug==4.0.0 ; python_version >= "3.11"\ngranian==2.8.0\nflask==3.1.0 ; python_version >= "3.13"\n';
     expect(runtimeConflicts(content, runtime, "3.11.2")).toEqual([
       { name: "flask", locked: "2.3.3", needed: ">=3.1,<4" },
       { name: "werkzeug", locked: "4.0.0", needed: ">=3.1,<4" },
@@ -53,10 +53,10 @@ describe("checkRuntimeCompatible", () => {
   });
 
   it("the full error text for two conflicts", () => {
-    const error = thrown(() => checkRuntimeCompatible("flask==2.3.3\ngunicorn==22.0.0\n", runtime, "requirements.txt", "3.11.2"));
+    const error = thrown(() => checkRuntimeCompatible("flask==2.3.3\ngranian==2.7.0\n", runtime, "requirements.txt", "3.11.2"));
     expect(error.message).toBe(
-      "[Error: dependencies conflict with the runtime] requirements.txt pins flask 2.3.3, gunicorn 22.0.0, but the runtime invoker 0.1.0 runs in the same environment " +
-        "and needs flask>=3.1,<4, gunicorn>=23,<28. Nothing was installed. Change those versions in requirements.txt to one in the range (or drop the pin and lock again).",
+      "[Error: dependencies conflict with the runtime] requirements.txt pins flask 2.3.3, granian 2.7.0, but the runtime invoker 0.1.0 runs in the same environment " +
+        "and needs flask>=3.1,<4, granian>=2.8,<3. Nothing was installed. Change those versions in requirements.txt to one in the range (or drop the pin and lock again).",
     );
   });
 });

@@ -54,7 +54,7 @@ export function world(options: WorldOptions = {}) {
   fs.writeFile(`${WHEELHOUSE}/flask-3.1.3-py3-none-any.whl`, "zip");
   fs.writeFile(
     `${WHEELHOUSE}/runtime.json`,
-    JSON.stringify({ invoker_version: "0.1.0", invoker_sha256: "ab".repeat(32), requires: { flask: ">=3.1,<4", werkzeug: ">=3.1,<4", gunicorn: ">=23,<28", cloudevents: ">=2.2,<3" } }),
+    JSON.stringify({ invoker_version: "0.1.0", invoker_sha256: "ab".repeat(32), requires: { flask: ">=3.1,<4", werkzeug: ">=3.1,<4", granian: ">=2.8,<3", cloudevents: ">=2.2,<3" } }),
   );
   fs.writeFile(UV, "#!uv");
   fs.writeFile(`${POETRY}/poetry/__main__.py`, "");

@@ -12,8 +12,9 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Flask, Response, copy_current_request_context, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, copy_current_request_context, current_app, has_request_context, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _hooks as hooks_
 from . import _http as http
@@ -30,7 +31,7 @@ CLOUDEVENT_METHODS = ["POST"]
 log = logging.getLogger("kn_fn_invoker")
 
 
-class _JsonLines(logging.Formatter):
+class JsonLines(logging.Formatter):
     """One JSON object per line, so a log collector keeps a traceback in one record."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -39,7 +40,7 @@ class _JsonLines(logging.Formatter):
         return json.dumps(entry)
 
 
-class _Stderr(logging.Handler):
+class Stderr(logging.Handler):
     """Writes to whatever sys.stderr is when the record is emitted, not when made."""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -52,8 +53,8 @@ class _Stderr(logging.Handler):
 
 def _configure_logging() -> None:
     if not log.handlers:
-        handler = _Stderr()
-        handler.setFormatter(_JsonLines())
+        handler = Stderr()
+        handler.setFormatter(JsonLines())
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
@@ -99,7 +100,6 @@ class _Invoker:
         outcome: dict[str, Any] = {}
         finished = threading.Event()
 
-        @copy_current_request_context
         def run() -> None:
             try:
                 outcome["result"] = self._call(args, kwargs)
@@ -108,7 +108,7 @@ class _Invoker:
             finally:
                 finished.set()
 
-        threading.Thread(target=run, name="kn-fn-function", daemon=True).start()
+        threading.Thread(target=_in_current_context(run), name="kn-fn-function", daemon=True).start()
         if not finished.wait(self._timeout):
             raise FunctionTimedOut()
         if "error" in outcome:
@@ -116,21 +116,83 @@ class _Invoker:
         return outcome["result"]
 
 
-def _cloudevent_view(
+def _in_current_context(run: Callable[[], None]) -> Callable[[], None]:
+    """`run` with the caller's Flask context: the request's (HTTP mode), else the app's (an
+    event, served without a request context)."""
+    if has_request_context():
+        return copy_current_request_context(run)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def in_app_context() -> None:
+        with app.app_context():
+            run()
+
+    return in_app_context
+
+
+def read_body(environ: dict[str, Any], limit: int) -> bytes | Response | None:
+    """The whole request body, read before the function runs; or the error response for it;
+    None when there is none. Afterwards the environ holds it as a body of known length.
+
+    Read up front, so that a function that never reads it still refuses one over the limit,
+    and a body the client stopped sending (it went away) never reaches the function:
+    granian hands on what arrived as if it were all."""
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # A chunked body has no length; werkzeug would silently cut it at the limit.
+        # Read one byte past the limit to tell.
+        data = environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            return _error(413, messages.body_too_large(limit))
+        environ.pop("HTTP_TRANSFER_ENCODING")
+    else:
+        # Read from the environ: werkzeug's header view raises and catches a KeyError for
+        # each absent header, a cost on every request.
+        length = environ.get("CONTENT_LENGTH")
+        if not length:
+            return None
+        try:
+            expected = int(length)
+        except ValueError:
+            return None  # werkzeug treats a malformed length as no body
+        if expected > limit:
+            return _error(413, messages.body_too_large(limit))
+        if expected <= 0:
+            return None
+        data = environ["wsgi.input"].read(expected)
+        if len(data) < expected:
+            return _error(400, messages.body_incomplete(expected, len(data)))
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ.pop("wsgi.input_terminated", None)
+    return data
+
+
+def _cloudevent_endpoint(
+    app: Flask,
     parsed: Target,
     settings: Settings,
     invoke: _Invoker,
     failed: Callable[[BaseException, str | None], Response],
-) -> Callable[[str], Any]:
+    http_error: Callable[[HTTPException], Response],
+) -> Callable[[dict[str, Any], Callable[..., Any]], Any]:
+    """The WSGI app of CloudEvent mode: every POST is an event (health paths included, as
+    under Flask's routing, where they answer GET and HEAD only),
+    served without Flask's request dispatch (a CloudEvent function is handed its data and
+    attributes, never a request, so the request context, URL routing and before-request
+    hooks are cost for nothing: bench/RESULTS.md, "the CloudEvent path"). The function runs
+    in the app's context (current_app, g, flask.jsonify work). Other methods go to Flask:
+    the health paths, 405 with Allow, OPTIONS, as in HTTP mode."""
     # Imported here: the CloudEvents SDK and its parsing cost an HTTP function's cold start
     # ~30 ms and it never uses them.
     from . import _cloudevents as cloudevents
 
     defaults = cloudevents.ReplyDefaults(source=settings.reply_source or f"kn-fn/{parsed.handler}", type=settings.reply_type)
+    flask_app = app.wsgi_app
+    limit = settings.max_body_bytes
 
-    def serve_cloudevent(path: str) -> Any:
+    def serve_cloudevent(environ: dict[str, Any], body: bytes) -> WerkzeugResponse:
         try:
-            incoming = cloudevents.read_request(request)
+            incoming = cloudevents.read_request(environ, body)
         except cloudevents.InvalidEvent as invalid:
             return _error(400, invalid.message)
         replies = []
@@ -138,10 +200,11 @@ def _cloudevent_view(
             try:
                 result = invoke(lambda role: cloudevents.value_for(role, event))
                 if hasattr(result, "status_code") and incoming.mode is not cloudevents.ContentMode.BATCH:
-                    return result  # a Response from the function is sent as it is
+                    # A Response from the function is sent as it is.
+                    return WerkzeugResponse.force_type(result, environ)
                 reply = cloudevents.build_reply(result, event, defaults)
-            except HTTPException:
-                raise
+            except HTTPException as error:
+                return http_error(error)  # flask.abort() means what it means in HTTP mode
             except cloudevents.InvalidReply as invalid:
                 fields = {"handler": parsed.handler, "ce_id": event.get_id()}
                 log.error(messages.invalid_reply_log(str(invalid)), extra={"fields": fields})
@@ -154,7 +217,23 @@ def _cloudevent_view(
             return Response(status=202)
         return cloudevents.encode_replies(incoming.mode, replies)
 
-    return serve_cloudevent
+    def endpoint(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return flask_app(environ, start_response)
+        with app.app_context():
+            try:
+                body = read_body(environ, limit)
+                if isinstance(body, Response):
+                    response = body
+                else:
+                    response = serve_cloudevent(environ, body or b"")
+            except Exception as error:  # noqa: BLE001 - the invoker's own bug: 500, logged
+                fields = {"handler": parsed.handler, "traceback": "".join(traceback.format_exception(error))}
+                log.error(messages.INTERNAL_ERROR_LOG, extra={"fields": fields})
+                response = InternalServerError().get_response(environ)
+            return response(environ, start_response)
+
+    return endpoint
 
 
 def create_app(
@@ -219,54 +298,45 @@ def create_app(
     for index, (path, hook) in enumerate(HEALTH_PATHS.items()):
         app.add_url_rule(path, f"health_{index}", health_view(hook), methods=["GET", "HEAD"])
 
-    if signature.mode is Mode.HTTP:
-        view, methods = serve_http, HTTP_METHODS
-    else:
-        view, methods = _cloudevent_view(parsed, settings, invoke, failed), CLOUDEVENT_METHODS
-    app.add_url_rule("/", "function", view, defaults={"path": ""}, methods=methods)
-    app.add_url_rule("/<path:path>", "function", view, methods=methods)
-
-    @app.before_request
-    def refuse_large_bodies() -> Response | None:
-        # Checked before the function runs, so a function that never reads the body still
-        # refuses one over the limit.
-        limit = settings.max_body_bytes
-        environ = request.environ
-        length = environ.get("CONTENT_LENGTH")
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if length and not chunked:
-            # Read from the environ: werkzeug's header view raises and catches a KeyError
-            # for each absent header, a cost on every request.
-            try:
-                too_large = int(length) > limit
-            except ValueError:
-                return None  # werkzeug treats a malformed length as no body
-            return _error(413, messages.body_too_large(limit)) if too_large else None
-        if environ.get("wsgi.input_terminated"):
-            # A chunked body has no length; werkzeug would silently cut it at the limit.
-            # Read one byte past the limit to tell, then hand on a body of known length.
-            data = environ["wsgi.input"].read(limit + 1)
-            if len(data) > limit:
-                return _error(413, messages.body_too_large(limit))
-            environ["wsgi.input"] = io.BytesIO(data)
-            environ["CONTENT_LENGTH"] = str(len(data))
-            environ.pop("wsgi.input_terminated")
-            environ.pop("HTTP_TRANSFER_ENCODING", None)
-        return None
-
-    @app.errorhandler(413)
     def too_large(_: HTTPException) -> Response:
         return _error(413, messages.body_too_large(settings.max_body_bytes))
 
-    @app.errorhandler(405)
     def wrong_method(_: HTTPException) -> Response:
         response = _error(405, messages.method_not_allowed(methods))
         response.headers["Allow"] = ", ".join(methods)
         return response
 
-    @app.errorhandler(400)
     def bad_request(_: HTTPException) -> Response:
         return _error(400, messages.BAD_REQUEST)
+
+    own_errors = {413: too_large, 405: wrong_method, 400: bad_request}
+    for code, handler in own_errors.items():
+        app.register_error_handler(code, handler)
+
+    def http_error(error: HTTPException) -> Response:
+        """What Flask answers for an HTTPException a function raises, outside Flask."""
+        handler = own_errors.get(error.code or 0)
+        return handler(error) if handler else error.get_response()
+
+    methods = HTTP_METHODS if signature.mode is Mode.HTTP else CLOUDEVENT_METHODS
+    if signature.mode is Mode.HTTP:
+        view = serve_http
+
+        @app.before_request
+        def take_the_body() -> Response | None:
+            body = read_body(request.environ, settings.max_body_bytes)
+            return body if isinstance(body, Response) else None
+    else:
+        endpoint = _cloudevent_endpoint(app, parsed, settings, invoke, failed, http_error)
+        app.wsgi_app = endpoint  # type: ignore[method-assign]
+
+        def view(path: str) -> Response:
+            # The endpoint serves every POST before Flask sees it; this route gives other
+            # methods Flask's answers (405 with Allow, OPTIONS), as in HTTP mode.
+            raise AssertionError("a POST reached Flask in CloudEvent mode")
+
+    app.add_url_rule("/", "function", view, defaults={"path": ""}, methods=methods)
+    app.add_url_rule("/<path:path>", "function", view, methods=methods)
 
     return app
 

@@ -80,7 +80,7 @@ def _run_check(argv: list[str]) -> int:
 
 def _run_serve(argv: list[str]) -> int:
     args = _serve_parser().parse_args(argv)
-    from ._app import create_app, log  # flask and gunicorn load only when serving
+    from ._app import create_app, log  # flask and granian load only when serving
     from ._cpu import read_cpu_limit
     from ._server import serve
 

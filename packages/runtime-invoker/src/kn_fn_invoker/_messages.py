@@ -198,6 +198,15 @@ def missing_attributes(names: Iterable[str]) -> str:
     return f"invalid CloudEvent: missing required attribute(s): {_names(names)}"
 
 
+def empty_attribute_headers(names: Iterable[str]) -> str:
+    headers = ", ".join(f"ce-{name}" for name in names)
+    return (
+        f"invalid CloudEvent: empty header(s) {headers}: these attributes must not be empty (the server "
+        "hands on a header value with bytes outside visible ASCII as empty: percent-encode them, as the "
+        "CloudEvents HTTP binding says)"
+    )
+
+
 def unsupported_specversion(supported: Iterable[str]) -> str:
     return f"invalid CloudEvent: unsupported specversion; supported: {', '.join(supported)}"
 
@@ -219,6 +228,11 @@ def body_too_large(limit: int) -> str:
 
 
 BAD_REQUEST = "bad request"
+INTERNAL_ERROR_LOG = "internal error in the invoker"
+
+
+def body_incomplete(expected: int, received: int) -> str:
+    return f"request body ended after {received} of its {expected} bytes (Content-Length): the client stopped sending"
 
 
 def function_raised(exception_type: str) -> str:

@@ -1,60 +1,125 @@
-"""The production server: gunicorn with threaded workers, configured from Settings."""
+"""The production server: granian (its WSGI interface), configured from Settings.
+
+granian was chosen by measurement over gunicorn's gthread worker (bench/RESULTS.md, issue 16):
+its HTTP/1 and its thread hand-off are Rust, so the server costs a fraction of what gunicorn's
+Python did per request. What the contract promises is the app's (_app.py: health paths, body
+limit, TIMEOUT, error logging); what is the server's is here:
+
+- The app is made before the workers fork (the caller's create_app), so a broken function
+  stops start-up with its message instead of a loop of failing worker starts.
+- Each worker runs the function's start() hook before it binds its listener (on Linux each
+  worker has its own SO_REUSEPORT socket), and stop() after its drain. A failing start() is
+  one log line and the worker's exit, on which granian's main process stops (exit 1).
+- SIGTERM: each worker closes its listener (new connections are refused, so a client or load
+  balancer retries elsewhere) and finishes the requests it accepted; GRACEFUL_TIMEOUT later
+  the main process kills what is left.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
-import os
+import multiprocessing
+import sys
 from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.server.mp import MPServer
 
+from . import _hooks as hooks
+from ._app import log
 from ._settings import Settings
-from ._worker import start_hooks
+from ._target import InvokerError
+
+# The exit status of a worker whose start() failed (gunicorn's "Worker failed to boot" status,
+# kept so that a supervisor reading it sees the same).
+WORKER_START_FAILED = 3
+
+# The longest wait for a worker that Python's process join takes: it polls with the timeout in
+# milliseconds as a C int, and raises OverflowError past it (about 24.8 days).
+MAX_KILL_WAIT = (2**31 - 1) // 1000
+
+# granian's advice that THREADS exceeds 2 x cores + 1 and WORKERS the cores: the invoker's
+# defaults follow the container's CPU limit on purpose (_cpu.py) and a user who set them
+# chose, so the advice would be noise at every start. Its other lines are kept.
+_ADVICE = ("Configuration allows spawning up to", "Configured number of workers appears to be higher")
 
 
-def gunicorn_options(settings: Settings) -> dict[str, Any]:
+class _NoAdvice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_ADVICE)
+
+
+def _log_config() -> dict[str, Any]:
+    # granian's own lines (start, workers, shutdown) as the invoker's: JSON, on stderr.
     return {
-        "bind": f"{settings.host}:{settings.port}",
-        "worker_class": "kn_fn_invoker._worker.DrainingWorker",
-        "post_worker_init": start_hooks,
-        "workers": settings.workers,
-        "threads": settings.threads,
-        # gunicorn's own timeout is a worker heartbeat, not a request limit (the gthread
-        # worker keeps beating while a request runs); request deadlines are TIMEOUT's job.
-        "timeout": 30,
-        "graceful_timeout": math.ceil(settings.graceful_timeout),  # gunicorn takes whole seconds
-        "keepalive": 5,
-        # The app is loaded before forking, so a broken function stops start-up with its
-        # message instead of a loop of failing worker boots.
-        "preload_app": True,
-        # No access log: health probes would fill it; errors are logged by the app.
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-        # gunicorn's control socket lives in $HOME or $XDG_RUNTIME_DIR, and a second server
-        # on the host would replace the first one's; the invoker does not use it.
-        "control_socket_disable": True,
-        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+        "formatters": {"json": {"()": "kn_fn_invoker._app.JsonLines"}},
+        "filters": {"no_advice": {"()": "kn_fn_invoker._server._NoAdvice"}},
+        "handlers": {"console": {"formatter": "json", "class": "kn_fn_invoker._app.Stderr", "filters": ["no_advice"]}},
+        "loggers": {"_granian": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     }
 
 
-class _Server(BaseApplication):
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+def granian_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "address": settings.host,
+        "port": settings.port,
+        "interface": Interfaces.WSGI,
+        "workers": settings.workers,
+        # THREADS: the Python threads of a worker that run the app, as gunicorn's threads were.
+        # One Rust runtime thread does a worker's I/O; more would compete for the same cores.
+        "blocking_threads": settings.threads,
+        "runtime_threads": 1,
+        # Knative's queue-proxy speaks HTTP/1.1 to the container (h2c only when the port is
+        # named so); HTTP/1 only keeps one parser and one set of limits.
+        "http": HTTPModes.http1,
+        "http1_settings": HTTP1Settings(keep_alive=True),
+        # granian waits forever for a worker when this is 0 or None; GRACEFUL_TIMEOUT=0 means
+        # no grace, so the shortest wait it takes.
+        "workers_kill_timeout": min(max(settings.graceful_timeout, 0.001), MAX_KILL_WAIT),
+        "log_access": False,  # health probes would fill it; the app logs errors
+        "log_dictconfig": _log_config(),
+        "websockets": False,
+    }
+
+
+class _Worker:
+    """granian's WSGI worker with the function's lifecycle hooks: start() before it serves,
+    stop() after its drain. Forked with the app, so each worker has its own copy of this."""
+
+    def __init__(self, app: Flask) -> None:
         self._app = app
-        self._options = options
-        super().__init__()
+        # An app that create_app did not make (the bench's bare Flask baseline) has none.
+        self._hooks: hooks.Hooks = app.config.get("KN_FN_HOOKS") or hooks.Hooks()
+        self._started = False
 
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            # gunicorn before 25.1 has no control socket, so no setting to turn it off.
-            if key == "control_socket_disable" and key not in self.cfg.settings:
-                continue
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
+    def load(self, _target: Any) -> Flask:
+        """granian's target loader: runs in the worker after the fork, before it binds."""
+        try:
+            hooks.run_start(self._hooks)
+        except InvokerError as failure:
+            log.error(failure.message)
+            sys.exit(WORKER_START_FAILED)
+        self._started = True
         return self._app
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        """granian's spawn target: its own WSGI worker, which returns once drained."""
+        try:
+            MPServer._spawn_wsgi_worker(*args, **kwargs)
+        finally:
+            failure = hooks.run_stop(self._hooks) if self._started else None
+            if failure:
+                log.error(failure)
 
 
 def serve(app: Flask, settings: Settings) -> None:
-    _Server(app, gunicorn_options(settings)).run()
+    # The workers must inherit the app made here (and its imported function), so they are
+    # forked; Python 3.14 would otherwise start them with forkserver.
+    if multiprocessing.get_start_method(allow_none=True) is None:
+        multiprocessing.set_start_method("fork")
+    server = MPServer("kn_fn_invoker:app", **granian_options(settings))  # the target string is unused: the loader returns the app
+    worker = _Worker(app)
+    server.serve(spawn_target=worker.run, target_loader=worker.load)

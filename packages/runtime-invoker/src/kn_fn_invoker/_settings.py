@@ -2,7 +2,7 @@
 
 Every value is checked here, so a bad one stops start-up with one `[Error: invalid setting]`
 line instead of a server that cannot work (TIMEOUT=nan would time every request out at once)
-or a traceback later (GRACEFUL_TIMEOUT=inf overflowed in the gunicorn options). Unset or
+or a traceback later (GRACEFUL_TIMEOUT=inf overflowed in the server options). Unset or
 empty means the default; surrounding whitespace is ignored in numbers.
 """
 
@@ -27,8 +27,9 @@ MAX_THREADS = 4096
 # A chunked body is read as limit + 1 bytes, and a read size must fit in an index.
 MAX_BODY_BYTES = sys.maxsize - 1
 # TIMEOUT is a threading.Event.wait, which refuses longer waits with OverflowError
-# (https://docs.python.org/3/library/threading.html#threading.TIMEOUT_MAX). gunicorn only
-# needs GRACEFUL_TIMEOUT finite, but one bound for both is simpler: 292 years on Linux.
+# (https://docs.python.org/3/library/threading.html#threading.TIMEOUT_MAX). The server only
+# needs GRACEFUL_TIMEOUT finite (_server.py clamps it further), but one bound for both is
+# simpler: 292 years on Linux.
 MAX_SECONDS = int(threading.TIMEOUT_MAX)
 
 _DIGITS = re.compile(r"[0-9]+")

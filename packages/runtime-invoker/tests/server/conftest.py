@@ -1,4 +1,4 @@
-"""Start the real invoker (`python -m kn_fn_invoker`, gunicorn) in a subprocess.
+"""Start the real invoker (`python -m kn_fn_invoker`, granian) in a subprocess.
 
 `serve(scenario, env=...)` starts the server on a free 127.0.0.1 port with the function in
 tests/server/functions/<scenario>/, waits for GET /health/ready (polled, bounded deadline),
@@ -13,12 +13,10 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +118,7 @@ class Server:
                 if reply.status == 200:
                     return
                 last_error = AssertionError(f"/health/ready answered {reply.status}")
-            except OSError as error:  # refused until gunicorn has bound the port
+            except OSError as error:  # refused until a worker has bound the port
                 last_error = error
             try:
                 # The poll interval doubles as the check that the server has not died.
@@ -154,7 +152,6 @@ class ServerFactory:
     def __init__(self, logs: Path) -> None:
         self._logs = logs
         self._servers: list[Server] = []
-        self._runtime_dirs: list[str] = []
 
     def __call__(self, scenario: str, handler: str = "handler.handler", env: dict[str, str] | None = None) -> Server:
         directory = FUNCTIONS / scenario
@@ -162,12 +159,6 @@ class ServerFactory:
         port = free_port()
         child_env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
         child_env["PYTHONUNBUFFERED"] = "1"
-        # gunicorn (25.1+) opens a control socket in $XDG_RUNTIME_DIR, else ~/.gunicorn/, and
-        # replaces whatever socket is there: give each server its own (short: AF_UNIX paths
-        # are limited to 108 bytes), so servers never clobber each other or touch $HOME.
-        runtime_dir = tempfile.mkdtemp(prefix="kn-fn-run-")
-        self._runtime_dirs.append(runtime_dir)
-        child_env["XDG_RUNTIME_DIR"] = runtime_dir
         child_env.update(env or {})
         stderr_path = self._logs / f"{scenario}-{port}.stderr.log"
         with open(stderr_path, "wb") as stderr:
@@ -189,8 +180,6 @@ class ServerFactory:
     def close(self) -> None:
         for server in self._servers:
             server.kill()
-        for runtime_dir in self._runtime_dirs:
-            shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""HTTP functions on the real gunicorn server: health, errors, body limit, deadline, SIGTERM."""
+"""HTTP functions on the real server (granian): health, errors, body limit, deadline, SIGTERM."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ HEALTH_PATHS = ("/health/live", "/health/ready", "/health/liveness", "/health/re
 
 
 def _logged_since(server, offset: int) -> list[str]:
-    """stderr lines written since `offset`, less gunicorn's one asynchronous start-up notice.
+    """stderr lines written since `offset`, less granian's start-up notice of a worker.
 
-    gunicorn's master announces its control socket from a background thread, which can
-    come after /health/ready first answers; every other line is the test's doing.
+    A worker announces that it started after it bound its socket, which can come after
+    /health/ready first answers; every other line is the test's doing.
     """
-    return [line for line in server.stderr_since(offset).splitlines() if "] [INFO] Control socket " not in line]
+    return [line for line in server.stderr_since(offset).splitlines() if '"message": "Started worker-' not in line]
 
 
 def _wait_for(predicate, deadline_s: float, what: str, interval_s: float = 0.02):

@@ -1,4 +1,4 @@
-"""WORKERS: that many gunicorn worker processes really serve requests."""
+"""WORKERS: that many granian worker processes really serve requests."""
 
 from __future__ import annotations
 
@@ -42,6 +42,6 @@ def test_workers_setting_is_the_number_of_processes_serving(serve, workers, expe
     pids = serving_pids(server, expected)
 
     assert len(pids) == expected, pids
-    # Workers forked by the gunicorn master (the process started), not the master itself.
+    # Workers forked by granian's main process (the process started), not the main process itself.
     assert server.proc.pid not in pids
     assert {parent_pid(pid) for pid in pids} == {server.proc.pid}

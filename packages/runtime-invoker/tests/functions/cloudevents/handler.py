@@ -1,8 +1,9 @@
 """CloudEvent fixture functions: one per row of the CloudEvent Responses table."""
 import asyncio
+import time
 
 from cloudevents.core.v1.event import CloudEvent
-from flask import Response
+from flask import Response, abort, current_app, jsonify
 
 
 def handler(data, attributes):
@@ -77,3 +78,21 @@ def fails_when_asked(data):
 
 def returns_response(data):
     return Response("sent as it is", status=299, content_type="text/x-as-is")
+
+
+def aborts_teapot(data):
+    abort(418)
+
+
+def aborts_bad_request(data):
+    abort(400)
+
+
+def replies_with_jsonify(data):
+    # flask.jsonify needs the app's context: the function has it in CloudEvent mode too.
+    return jsonify(answer=current_app.name)
+
+
+def slow(data):
+    time.sleep(data["s"])
+    return {"slept": data["s"]}

@@ -1,4 +1,4 @@
-"""HTTP function that answers the id of the process serving it (which gunicorn worker)."""
+"""HTTP function that answers the id of the process serving it (which granian worker)."""
 
 import os
 import time

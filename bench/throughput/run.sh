@@ -247,7 +247,9 @@ for case in $CASES; do
 done
 # (a) and (d) must run the same invoker build, or a/d measures two versions of it.
 INVOKER_DIGESTS=$("$PY" -c 'import json, sys; print(" ".join(sorted({d for l in open(sys.argv[1]) if (d := json.loads(l).get("invoker_digest"))})))' "$OUT/images.jsonl")
-[[ $INVOKER_DIGESTS != *" "* ]] || log "warning: the images carry different kn_fn_invoker builds ($INVOKER_DIGESTS): the builder's and $WHEELHOUSE differ"
+# A difference once meant a pack image still holding a cached venv of an older invoker build
+# (the cache key lacked the runtime's wheels): the figures would be of the wrong code.
+[[ $INVOKER_DIGESTS != *" "* ]] || die "the images carry different kn_fn_invoker builds ($INVOKER_DIGESTS): the builder's and $WHEELHOUSE differ; rebuild the builder (packages/builder) and run with BENCH_BUILD=1"
 
 # --- pinning -----------------------------------------------------------------------------
 NPROC=$(nproc)

@@ -48,7 +48,8 @@ RATIOS = {
     "a/a''": ("invoker", "venv"),
     "a''/d": ("venv", "granian"),
 }
-HOST_SECTION = "## Invoker throughput (bench/invoker)"
+# The newest bench/invoker figures: the invoker on granian (issue 16).
+HOST_SECTION = "## Issue 16: the invoker on granian (bench/invoker"
 HOST_ROWS = {"(a)": "invoker", "(b)": "flask", "(d)": "granian", "(c)": "ff"}
 # Issue 16: "Memory per worker (PSS) within 10% of functions-framework's".
 MEMORY_TARGET = 1.10
@@ -75,7 +76,9 @@ def host_figures(results_md: Path) -> dict:
         at = section.find(heading)
         if at < 0:
             continue
-        part = section[at : section.find("\n### ", at + 1) if section.find("\n### ", at + 1) > 0 else len(section)]
+        # The case's part ends at the next heading of any level (the section's are ####).
+        ends = [found for found in (section.find("\n### ", at + 1), section.find("\n#### ", at + 1)) if found > 0]
+        part = section[at : min(ends) if ends else len(section)]
         rows, ratios = {}, {}
         for line in part.splitlines():
             cells = [c.strip() for c in line.strip().strip("|").split("|")]

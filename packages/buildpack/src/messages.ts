@@ -298,6 +298,8 @@ export const reasons = {
     `${source === "uv.lock" || source === "poetry.lock" ? `the dependencies locked in ${source}` : source === "pyproject.toml" ? "pyproject.toml's [project] dependencies" : source} changed (sha256 ${short(from)} -> ${short(to)})`,
   pythonChanged: (from: string, to: string) => `Python changed (${from} -> ${to})`,
   invokerChanged: (from: string, to: string) => `runtime invoker changed (${from} -> ${to})`,
+  runtimeChanged: (from: string, to: string) =>
+    `the runtime's wheels changed under the same invoker version (wheelhouse ${from.slice(0, 12) || "none"} -> ${to.slice(0, 12)})`,
   uvChanged: (from: string, to: string) => `uv changed (${from} -> ${to})`,
   noSystemPackagesCache: "no cached system-packages layer",
   systemPackagesListChanged: (from: string, to: string) => `the declared packages changed (${from || "(none)"} -> ${to})`,

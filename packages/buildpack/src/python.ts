@@ -1,4 +1,5 @@
 // The stack's Python and the invoker's check, both run as commands.
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { BuildpackError, invokerErrorKind } from "./errors";
 import type { FileSystem, Runner } from "./io";
@@ -48,6 +49,12 @@ export interface Wheelhouse {
   dir: string;
   invokerWheel: string;
   invokerVersion: string;
+  /**
+   * sha256 of the wheel file names and runtime.json (which holds the invoker wheel's sha256):
+   * what the runtime installs. A builder whose invoker or runtime pins changed under the same
+   * invoker version (the move from gunicorn to granian did) must not reuse a cached venv.
+   */
+  digest: string;
 }
 
 export function findWheelhouse(fs: FileSystem, buildpackDir: string): Wheelhouse {
@@ -58,7 +65,11 @@ export function findWheelhouse(fs: FileSystem, buildpackDir: string): Wheelhouse
   if (wheel === undefined || wheels.length !== 1) {
     throw new BuildpackError("wheelhouse-broken", errors.wheelhouseBroken(dir, `${wheels.length} kn_fn_invoker wheels`));
   }
-  return { dir, invokerWheel: path.join(dir, wheel), invokerVersion: (INVOKER_WHEEL.exec(wheel) as RegExpExecArray)[1] as string };
+  const names = fs.readdir(dir).filter((name) => name.endsWith(".whl")).sort();
+  const runtime = path.join(dir, "runtime.json");
+  if (fs.kind(runtime) !== "file") throw new BuildpackError("wheelhouse-broken", errors.wheelhouseBroken(dir, "no runtime.json"));
+  const digest = createHash("sha256").update(names.join("\n")).update("\n").update(fs.readFile(runtime)).digest("hex");
+  return { dir, invokerWheel: path.join(dir, wheel), invokerVersion: (INVOKER_WHEEL.exec(wheel) as RegExpExecArray)[1] as string, digest };
 }
 
 /**

@@ -27,6 +27,8 @@ export type CacheKey = {
   inputs_sha256: string;
   python_version: string;
   invoker_version: string;
+  /** Wheelhouse.digest: the runtime's wheels, which can change under the same invoker version. */
+  runtime_sha256: string;
   uv_version: string;
   arch: string;
 };
@@ -54,6 +56,7 @@ export function cacheKey(input: InstallInput, python: PythonInfo, wheelhouse: Wh
     inputs_sha256: sha256(input.keyText),
     python_version: python.version,
     invoker_version: wheelhouse.invokerVersion,
+    runtime_sha256: wheelhouse.digest,
     uv_version: uv.version,
     arch,
   };
@@ -73,6 +76,8 @@ export function cacheInvalidationReasons(cached: LayerMetadata | undefined, want
   if (was("python_version") !== wanted.python_version) found.push(reasons.pythonChanged(was("python_version") || "none", wanted.python_version));
   if (was("invoker_version") !== wanted.invoker_version) {
     found.push(reasons.invokerChanged(was("invoker_version") || "none", wanted.invoker_version));
+  } else if (was("runtime_sha256") !== wanted.runtime_sha256) {
+    found.push(reasons.runtimeChanged(was("runtime_sha256"), wanted.runtime_sha256));
   }
   if (was("uv_version") !== wanted.uv_version) found.push(reasons.uvChanged(was("uv_version") || "none", wanted.uv_version));
   if (was("arch") !== wanted.arch) found.push(reasons.archChanged(was("arch") || "none", wanted.arch));

@@ -43,7 +43,7 @@ const layer = (w: Workspace, ...parts: string[]) => path.join(w.layers, BUILDPAC
 function expectBuilt(w: Workspace, handler: string) {
   const deps = readToml(layer(w, "dependencies.toml"));
   expect(deps["types"]).toEqual({ launch: true, build: false, cache: true });
-  expect(Object.keys(deps["metadata"] as object).sort()).toEqual(["arch", "format", "inputs_sha256", "invoker_version", "python_version", "source", "uv_version"]);
+  expect(Object.keys(deps["metadata"] as object).sort()).toEqual(["arch", "format", "inputs_sha256", "invoker_version", "python_version", "runtime_sha256", "source", "uv_version"]);
   expect(readToml(layer(w, "function.toml"))["types"]).toEqual({ launch: true, build: false, cache: false });
   expect(fs.readFileSync(layer(w, "function", "env.launch", "PYTHON_HANDLER.override"), "utf8")).toBe(handler);
   const venvPython = layer(w, "dependencies", "venv", "bin", "python");

@@ -57,7 +57,17 @@ describe("build", () => {
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toBe(
       renderLayerToml({
         types: { launch: true, build: false, cache: true },
-        metadata: { arch: "amd64", format: "3", inputs_sha256: sha256(""), invoker_version: "0.1.0", python_version: "3.11.2", source: "none", uv_version: "0.13.10" },
+        metadata: {
+          arch: "amd64",
+          format: "3",
+          inputs_sha256: sha256(""),
+          invoker_version: "0.1.0",
+          python_version: "3.11.2",
+          // The world's wheelhouse: its wheel names, sorted, then runtime.json.
+          runtime_sha256: sha256(`flask-3.1.3-py3-none-any.whl\nkn_fn_invoker-0.1.0-py3-none-any.whl\n${w.fs.text(`${WHEELHOUSE}/runtime.json`)}`),
+          source: "none",
+          uv_version: "0.13.10",
+        },
       }),
     );
     // The invoker as a direct reference to the buildpack's own wheel, checked by hash, outside

@@ -1,4 +1,6 @@
 import { cacheInvalidationReasons, cacheKey, LAYER_FORMAT, sha256, uvInstallArgs, type CacheKey, type InstallInput } from "../../src/layers/dependencies";
+import { findWheelhouse } from "../../src/python";
+import { BUILDPACK, WHEELHOUSE, world } from "./world";
 
 const key: CacheKey = {
   format: LAYER_FORMAT,
@@ -6,6 +8,7 @@ const key: CacheKey = {
   inputs_sha256: sha256("requirements.txt\nrequests==2.32.3\n"),
   python_version: "3.11.2",
   invoker_version: "0.1.0",
+  runtime_sha256: "d".repeat(64),
   uv_version: "0.13.10",
   arch: "amd64",
 };
@@ -14,13 +17,14 @@ describe("cacheKey", () => {
   it("hashes the input's key text and names its source, uv and the layer format", () => {
     const input: InstallInput = { source: "uv.lock", requirementsFile: "/tmp/x/uv-export.txt", keyText: "six==1.17.0\n", vendorDir: undefined };
     expect(
-      cacheKey(input, { version: "3.11.2", executable: "/usr/bin/python3" }, { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0" }, { executable: "/bp/uv/uv", version: "0.13.10" }, "arm64"),
+      cacheKey(input, { version: "3.11.2", executable: "/usr/bin/python3" }, { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0", digest: "d".repeat(64) }, { executable: "/bp/uv/uv", version: "0.13.10" }, "arm64"),
     ).toEqual({
       format: "3",
       source: "uv.lock",
       inputs_sha256: sha256("six==1.17.0\n"),
       python_version: "3.11.2",
       invoker_version: "0.1.0",
+      runtime_sha256: "d".repeat(64),
       uv_version: "0.13.10",
       arch: "arm64",
     });
@@ -46,11 +50,17 @@ describe("cacheInvalidationReasons", () => {
       "architecture changed (arm64 -> amd64)",
     ]);
   });
+  it("reinstalls when the runtime's wheels changed under the same invoker version (gunicorn -> granian was one)", () => {
+    expect(cacheInvalidationReasons({ ...key, runtime_sha256: "a".repeat(64) }, key)).toEqual([
+      "the runtime's wheels changed under the same invoker version (wheelhouse aaaaaaaaaaaa -> dddddddddddd)",
+    ]);
+  });
   it("treats missing metadata keys (a pip-era layer: format 2, no source) as changes", () => {
     const pipEra = { format: "2", requirements_sha256: sha256(""), python_version: "3.11.2", invoker_version: "0.1.0", pip_version: "26.3", arch: "amd64" };
     expect(cacheInvalidationReasons(pipEra, key)).toEqual([
       "the layer format changed (2 -> 3)",
       "the dependency source changed (none -> requirements.txt)",
+      "the runtime's wheels changed under the same invoker version (wheelhouse none -> dddddddddddd)",
       "uv changed (none -> 0.13.10)",
     ]);
     expect(cacheInvalidationReasons({}, key)).toEqual([
@@ -83,7 +93,7 @@ describe("cacheInvalidationReasons", () => {
 
 describe("uvInstallArgs", () => {
   const uv = { executable: "/bp/uv/uv", version: "0.13.10" };
-  const wheelhouse = { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0" };
+  const wheelhouse = { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0", digest: "d".repeat(64) };
   const none: InstallInput = { source: "none", requirementsFile: undefined, keyText: "", vendorDir: undefined };
   it("installs offline from the wheelhouse with no requirements", () => {
     expect(uvInstallArgs(uv, "/v/bin/python", wheelhouse, none, "/tmp/w/runtime-requirements.txt")).toEqual([
@@ -128,5 +138,26 @@ describe("uvInstallArgs", () => {
     ]);
     // An empty list is the same as none.
     expect(uvInstallArgs(uv, "/v/bin/python", wheelhouse, input, "/tmp/w/rr.txt", [])).toEqual(uvInstallArgs(uv, "/v/bin/python", wheelhouse, input, "/tmp/w/rr.txt"));
+  });
+});
+
+describe("findWheelhouse's digest (the runtime in the cache key)", () => {
+  const digestOf = (mutate: (w: ReturnType<typeof world>) => void = () => {}) => {
+    const w = world();
+    mutate(w);
+    return findWheelhouse(w.fs, BUILDPACK).digest;
+  };
+
+  it("is the same for the same wheelhouse, and changes with any wheel's name or with runtime.json", () => {
+    expect(digestOf()).toMatch(/^[0-9a-f]{64}$/);
+    expect(digestOf()).toBe(digestOf());
+    expect(digestOf((w) => w.fs.writeFile(`${WHEELHOUSE}/granian-2.8.9-cp311-cp311-manylinux_2_17_x86_64.whl`, "zip"))).not.toBe(digestOf());
+    expect(digestOf((w) => w.fs.writeFile(`${WHEELHOUSE}/runtime.json`, '{"invoker_sha256": "other"}'))).not.toBe(digestOf());
+  });
+
+  it("needs runtime.json", () => {
+    const w = world();
+    w.fs.remove(`${WHEELHOUSE}/runtime.json`);
+    expect(() => findWheelhouse(w.fs, BUILDPACK)).toThrow(`no runtime.json`);
   });
 });

@@ -181,7 +181,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs)`, () => {
   it("uvInstallArgs: a requirements file of blank and comment lines is no requirements (source none), installed offline", () => {
     const source = chooseDependencySource({ texts: { "requirements.txt": "# pip requirements, one per line\n\n" }, unsupported: [], setting: undefined });
     expect(source).toEqual({ kind: "none" });
-    const wheelhouse = { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0" };
+    const wheelhouse = { dir: "/bp/wheelhouse", invokerWheel: "/bp/wheelhouse/kn.whl", invokerVersion: "0.1.0", digest: "d".repeat(64) };
     const args = uvInstallArgs({ executable: "/bp/uv/uv", version: "0.13.10" }, "/v/bin/python", wheelhouse, { source: source.kind, requirementsFile: undefined, keyText: "", vendorDir: undefined }, "/tmp/rr.txt");
     expect(args).toContain("--offline");
     expect(args).toContain("--no-index");

@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeBuilderToml } from "../../src/builder-toml";
 import { loadConfig } from "../../src/config/load";
@@ -7,14 +5,14 @@ import { createBuilder } from "../../src/create-builder";
 import { dockerEngine } from "../../src/docker";
 import { LABEL } from "../../src/render/labels";
 import { buildStack } from "../../src/stack/stack";
-import { configFile, removeImages, repoRoot, requireToolchain, sh, withImages } from "./helpers";
+import { builderOutputDir, configFile, removeImages, repoRoot, requireToolchain, sh, withImages } from "./helpers";
 
 jest.setTimeout(900_000);
 
 const engine = dockerEngine();
 const log = () => {};
 const r = loadConfig(configFile);
-const outDir = mkdtempSync(join(tmpdir(), "builder-out-"));
+const outDir = builderOutputDir();
 const app = join(repoRoot, "templates/python/http");
 const started: string[] = [];
 
@@ -58,9 +56,9 @@ describe("builder image", () => {
     const twice = withImages({ builder: "kn-fn-test/builder-twice" });
     removeImages(twice.images.builder);
     try {
-      expect((await createBuilder(twice, engine, mkdtempSync(join(tmpdir(), "builder-out-")), log)).id).toBe(id);
+      expect((await createBuilder(twice, engine, builderOutputDir(), log)).id).toBe(id);
       removeImages(twice.images.builder);
-      const again = await createBuilder(twice, engine, mkdtempSync(join(tmpdir(), "builder-out-")), log);
+      const again = await createBuilder(twice, engine, builderOutputDir(), log);
       expect(again.id).toBe(id);
       expect((await engine.inspect("kn-fn-test/builder-twice:latest"))?.id).toBe(id);
     } finally {

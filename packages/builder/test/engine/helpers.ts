@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type ResolvedConfig, resolveConfig } from "../../src/config/load";
 
@@ -13,6 +14,28 @@ export function requireToolchain(): void {
   if (!process.env.KN_FN_LIFECYCLE_TGZ) throw new Error("KN_FN_LIFECYCLE_TGZ is not set: source ~/.cache/kn-fn/env.sh (scripts/setup.sh writes it)");
   if (!existsSync(join(buildpackDir, "buildpack.toml"))) throw new Error(`${buildpackDir} is missing: pnpm --filter @kn-fn/buildpack build`);
 }
+
+const outputDirs: string[] = [];
+
+/**
+ * A new directory under the temp dir, removed when the test file ends. The engine tests write
+ * buildpackages and builder tars of ~400 MB: left behind, a few test runs a day filled the disk.
+ */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  outputDirs.push(dir);
+  return dir;
+}
+
+/** A directory for createBuilder's output (scratchDir). */
+export function builderOutputDir(): string {
+  return scratchDir("builder-out-");
+}
+
+// Each test file loads this module afresh, so this runs after that file's tests.
+afterAll(() => {
+  for (const dir of outputDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export function sh(cmd: string, args: string[], opts: { timeout?: number } = {}): string {
   return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeout ?? 600_000, maxBuffer: 64 * 1024 * 1024 });

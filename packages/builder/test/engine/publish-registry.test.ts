@@ -10,7 +10,7 @@ import { loadConfig } from "../../src/config/load";
 import { createBuilder } from "../../src/create-builder";
 import { dockerEngine } from "../../src/docker";
 import { buildStack } from "../../src/stack/stack";
-import { configFile, requireToolchain, sh } from "./helpers";
+import { builderOutputDir, configFile, requireToolchain, sh } from "./helpers";
 
 jest.setTimeout(900_000);
 
@@ -47,7 +47,7 @@ describe("publish --registry over [publish] registry (real engine)", () => {
     requireToolchain();
     // Its own images, whatever ran before: from the caches when nothing changed (seconds).
     await buildStack(r, engine, () => {});
-    await createBuilder(r, engine, mkdtempSync(join(tmpdir(), "builder-out-")), () => {});
+    await createBuilder(r, engine, builderOutputDir(), () => {});
     dir = mkdtempSync(join(tmpdir(), "kn-fn-publish-registry-"));
   });
 

@@ -9,7 +9,7 @@ import { dockerEngine } from "../../src/docker";
 import { type Published, publish } from "../../src/publish";
 import { run } from "../../src/run";
 import { buildStack } from "../../src/stack/stack";
-import { configFile, requireToolchain, sh } from "./helpers";
+import { builderOutputDir, configFile, requireToolchain, sh } from "./helpers";
 
 jest.setTimeout(900_000);
 
@@ -55,7 +55,7 @@ describe("publish to Debian's docker-registry on 127.0.0.1", () => {
     requireToolchain();
     // The images it pushes are made here; no other test file removes kn-fn/* (helpers.ts withImages).
     await buildStack(r, engine, () => {});
-    await createBuilder(r, engine, mkdtempSync(join(tmpdir(), "builder-out-")), () => {});
+    await createBuilder(r, engine, builderOutputDir(), () => {});
     const port = await freePort();
     registry = `127.0.0.1:${port}`;
     base = `http://${registry}`;

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from harness import apps, bindings, pack
-from harness.shell import REPO_ROOT
+from harness.shell import REPO_ROOT, must
 
 MAKE_WHEEL = REPO_ROOT / "packages" / "buildpack" / "test" / "support" / "make_native_wheel.py"
 MPFR = "/usr/lib/x86_64-linux-gnu/libmpfr.so.6"
@@ -124,7 +124,7 @@ def test_a_declared_debian_package_makes_the_wheel_serve(tmp_path, functions):
     reply = fn.get("/")
     assert (reply.status, reply.text) == (200, "42")
     sbom = tmp_path / "sbom"
-    subprocess.run(["pack", "sbom", "download", built.image, "--output-dir", str(sbom)], check=True, capture_output=True)
+    must(["pack", "sbom", "download", built.image, "--output-dir", str(sbom)])
     documents = [path.read_text() for path in sbom.rglob("*.cdx.json")]
     assert any("pkg:deb/debian/libmpfr6@4." in text for text in documents), documents
 

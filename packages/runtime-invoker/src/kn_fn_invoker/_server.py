@@ -18,7 +18,6 @@ limit, TIMEOUT, error logging); what is the server's is here:
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing
 import sys
 from typing import Any
@@ -33,8 +32,8 @@ from ._app import log
 from ._settings import Settings
 from ._target import InvokerError
 
-# The exit status of a worker whose start() failed (gunicorn's "Worker failed to boot" status,
-# kept so that a supervisor reading it sees the same).
+# The exit status of a worker whose start() failed (gunicorn's boot-error status, kept); the
+# server itself then exits 1, as granian does when a worker dies.
 WORKER_START_FAILED = 3
 
 # The longest wait for a worker that Python's process join takes: it polls with the timeout in

@@ -25,6 +25,7 @@ def image() -> str:
 
 
 def stopped(fn: Function) -> str:
+    """`docker stop` (SIGTERM, 30 s grace): the logs, once it exited 0."""
     must(["docker", "stop", "--time", "30", fn.container])
     assert must(["docker", "inspect", "-f", "{{.State.ExitCode}}", fn.container]).strip() == "0", fn.logs()
     return fn.logs()
@@ -48,14 +49,19 @@ def test_start_ready_alive_and_stop(functions, image):
         direct.post("/sick")
     assert direct.get("/health/live").text == "sick on request"
 
+    logs = shut_down(fn)
+    stops = [line for line in logs.splitlines() if line.startswith("stop: worker ")]
+    assert len(stops) == 2, logs
+
+
+def shut_down(fn) -> str:
+    """SIGTERM to a container, or a Knative pod's shutdown (queue-proxy and function): the
+    logs, once every process exited 0."""
     if isinstance(fn, knative.Pod):
         result = fn.shutdown(grace_s=30)
         assert (result.queue_exit, result.function_exit) == (0, 0), fn.logs()
-        logs = fn.logs()
-    else:
-        logs = stopped(fn)
-    stops = [line for line in logs.splitlines() if line.startswith("stop: worker ")]
-    assert len(stops) == 2, logs
+        return fn.logs()
+    return stopped(fn)
 
 
 def lines_starting(fn: Function, prefix: str, count: int) -> list[str]:

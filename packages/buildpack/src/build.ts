@@ -128,7 +128,7 @@ export async function analyse(ctx: BuildContext, index: IndexSettings): Promise<
   const argv = [python.executable, "-m", "kn_fn_invoker", "check", "--static", "--json", "--dir", ctx.appDir, "--handler", target.value];
   ctx.logger.command(argv);
   const signature = await runCheck(ctx.runner, argv, { ...NO_BYTECODE, PYTHONPATH: wheelhouse.invokerWheel }, ctx.appDir);
-  ctx.logger.info(text.signature(signature.mode, signature.parameters, signature.async));
+  ctx.logger.info(text.signature(signature.mode, signature.parameters, signature.async, signature.app));
   const source = readDependencySource(ctx);
   const systemPackages = readSystemPackages(ctx.fs, ctx.appDir);
   if (systemPackages.length > 0) ctx.logger.info(text.systemPackagesRequested(systemPackages));
@@ -194,7 +194,7 @@ async function checkImport(ctx: BuildContext, venv: Venv, target: FunctionTarget
   const libraryPath: Record<string, string> = system.libraryPath === undefined ? {} : { LD_LIBRARY_PATH: system.libraryPath };
   const env = { ...NO_BYTECODE, PYTHONPYCACHEPREFIX: path.join(ctx.layersDir, ".import-check-pycache"), ...libraryPath };
   const result = await runCheck(ctx.runner, argv, env, ctx.appDir);
-  ctx.logger.info(text.imported(result.handler, result.mode ?? "http"));
+  ctx.logger.info(text.imported(result.handler, result.mode ?? "http", result.app));
   if (result.hooks.length > 0) ctx.logger.info(text.lifecycleHooks(result.hooks));
 }
 

@@ -38,6 +38,13 @@ export function quoted(value: string): string {
 // ---- the Python version (python-version.ts) -----------------------------------------------
 
 /** How each origin is named in a message and what a user changes there; a Record, so no origin lacks text. */
+/** An application object the handler names instead of a function (the invoker's check tells). */
+export type AppKind = "wsgi" | "asgi";
+const APP_TEXT: Record<AppKind, string> = {
+  wsgi: "WSGI application, served as it is (health paths, body limit, TIMEOUT and error log around it)",
+  asgi: "ASGI application, served as it is on each worker's event loop (health paths, body limit, TIMEOUT, error log and lifespan around it)",
+};
+
 const VERSION_ORIGIN_TEXT: Record<VersionOrigin, { named: (value: string) => string; change: string }> = {
   BP_PYTHON_VERSION: {
     named: (value) => `BP_PYTHON_VERSION=${shownValue(value)}`,
@@ -244,10 +251,12 @@ export const log = {
   headerSbom: "Writing the SBOM",
   headerLaunch: "Configuring the launch process",
   handler: (value: string, source: HandlerSource) => `Handler: ${value} (${source === "default" ? "default" : `from ${source}`})`,
-  signature: (mode: string | null, parameters: string[], isAsync: boolean) =>
-    mode === null
-      ? "Signature: not a plain def; checked when imported below"
-      : `Signature: ${mode === "http" ? "HTTP" : "CloudEvent"} function${isAsync ? " (async)" : ""}, parameters: ${parameters.length ? parameters.join(", ") : "none"}`,
+  signature: (mode: string | null, parameters: string[], isAsync: boolean, app: AppKind | null = null) =>
+    app !== null
+      ? `Signature: ${APP_TEXT[app]}`
+      : mode === null
+        ? "Signature: not a plain def; checked when imported below"
+        : `Signature: ${mode === "http" ? "HTTP" : "CloudEvent"} function${isAsync ? " (async, served on each worker's event loop)" : ""}, parameters: ${parameters.length ? parameters.join(", ") : "none"}`,
   python: (version: string, executable: string) => `Python: ${version} (${executable})`,
   /** sources: the origins a user can set, in precedence order (named when none was set). */
   pythonVersion: (choice: PythonVersionChoice, sources: VersionOrigin[]) => {
@@ -281,7 +290,8 @@ export const log = {
       : `Native libraries: ${files} ELF ${files === 1 ? "file links" : "files link"} only libraries the run image has or the packages ship`,
   nativeNotChecked: (file: string) =>
     `Native libraries: not checked; this builder's build image has no list of the run image's libraries (${file})`,
-  imported: (handler: string, mode: string) => `Imported ${handler}: ${mode === "http" ? "HTTP" : "CloudEvent"} function`,
+  imported: (handler: string, mode: string, app: AppKind | null = null) =>
+    `Imported ${handler}: ${app !== null ? APP_TEXT[app] : `${mode === "http" ? "HTTP" : "CloudEvent"} function`}`,
   lifecycleHooks: (names: readonly string[]) => `Lifecycle hooks: ${names.join(", ")} (see the invoker README)`,
   bytecodeWarning: "Warning: some files in the app directory did not compile (they are served as source):",
   sbomWritten: (file: string, count: number) => `Wrote ${file} (${count} distributions)`,

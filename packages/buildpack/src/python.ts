@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { BuildpackError, invokerErrorKind } from "./errors";
 import type { FileSystem, Runner } from "./io";
 import { formatCommand } from "./log";
-import { errors } from "./messages";
+import { errors, type AppKind } from "./messages";
 
 export const MINIMUM_PYTHON = "3.11";
 const INVOKER_WHEEL = /^kn_fn_invoker-([^-]+)-py3-none-any\.whl$/;
@@ -104,6 +104,8 @@ export interface CheckResult {
   mode: "http" | "cloudevent" | null;
   parameters: string[];
   async: boolean;
+  /** An application object (Flask, FastAPI, a raw WSGI or ASGI callable) instead of a function. */
+  app: AppKind | null;
   /** The lifecycle hooks beside the handler (start, stop, ready, alive); the import check only. */
   hooks: string[];
 }
@@ -122,5 +124,5 @@ export async function runCheck(runner: Runner, argv: readonly string[], env: Rec
     throw new BuildpackError("check-failed", errors.checkUnreadable(formatCommand(argv), result.output.trim()));
   }
   if (!parsed.ok) throw new BuildpackError(invokerErrorKind(parsed.kind), parsed.message);
-  return { handler: parsed.handler, mode: parsed.mode, parameters: parsed.parameters, async: parsed.async, hooks: parsed.hooks ?? [] };
+  return { handler: parsed.handler, mode: parsed.mode, parameters: parsed.parameters, async: parsed.async, app: parsed.app ?? null, hooks: parsed.hooks ?? [] };
 }

@@ -44,6 +44,7 @@ def test_json_output_for_the_buildpack():
         "mode": "cloudevent",
         "parameters": ["data", "attributes"],
         "async": False,
+        "app": None,
         "hooks": [],
     }
 
@@ -78,7 +79,7 @@ def test_conflicting_settings_fail():
 
 def test_deferred_signature_is_reported_as_such():
     result = run_check("--dir", str(FUNCTIONS / "deferred"), "--static", "--json", block_flask=True)
-    assert json.loads(result.stdout) == {"ok": True, "handler": "handler.handler", "mode": None, "parameters": [], "async": False, "hooks": []}
+    assert json.loads(result.stdout) == {"ok": True, "handler": "handler.handler", "mode": None, "parameters": [], "async": False, "app": None, "hooks": []}
     text = run_check("--dir", str(FUNCTIONS / "deferred"), "--static")
     assert text.stdout == (
         "handler.handler: not a plain def in its module (assigned, imported or a class); "

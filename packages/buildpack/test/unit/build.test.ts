@@ -187,7 +187,21 @@ describe("build", () => {
     expect(w.log.text()).toContain("  Signature: not a plain def; checked when imported below\n");
     const a = world({ staticCheck: { ok: true, handler: "handler.handler", mode: "http", parameters: [], async: true } });
     await build(a.ctx);
-    expect(a.log.text()).toContain("  Signature: HTTP function (async), parameters: none\n");
+    expect(a.log.text()).toContain("  Signature: HTTP function (async, served on each worker's event loop), parameters: none\n");
+  });
+
+  it("names an application object the static check and the import check tell from a function", async () => {
+    const app = { ok: true, handler: "main.app", mode: "http", parameters: [], async: true, app: "asgi", hooks: [] };
+    const w = world({ staticCheck: app, importCheck: app });
+    await build(w.ctx);
+    const asgi = "ASGI application, served as it is on each worker's event loop (health paths, body limit, TIMEOUT, error log and lifespan around it)";
+    expect(w.log.text()).toContain(`  Signature: ${asgi}\n`);
+    expect(w.log.text()).toContain(`  Imported main.app: ${asgi}\n`);
+    const wsgi = { ...app, async: false, app: "wsgi" };
+    const f = world({ staticCheck: { ...wsgi, mode: null, app: null }, importCheck: wsgi });
+    await build(f.ctx);
+    expect(f.log.text()).toContain("  Signature: not a plain def; checked when imported below\n");
+    expect(f.log.text()).toContain("  Imported main.app: WSGI application, served as it is (health paths, body limit, TIMEOUT and error log around it)\n");
   });
 
   it("passes the invoker wheel on PYTHONPATH for the static check, without writing bytecode", async () => {

@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,8 +21,8 @@ from . import _hooks as hooks_
 from . import _http as http
 from . import _messages as messages
 from ._settings import Settings, from_environment
-from ._signature import Mode, Signature, from_function
-from ._target import Target, load_function, parse_target, resolve_handler_setting
+from ._signature import App, Mode, Signature, from_function
+from ._target import InvokerError, Target, load_function, parse_target, resolve_handler_setting
 
 # Each health path and the lifecycle hook that decides it (_hooks.py).
 HEALTH_PATHS = {"/health/live": "alive", "/health/ready": "ready", "/health/liveness": "alive", "/health/readiness": "ready"}
@@ -68,7 +69,7 @@ class FunctionTimedOut(Exception):
     pass
 
 
-class _Invoker:
+class Invoker:
     """Calls the user's function with the values its signature asks for."""
 
     def __init__(self, function: Callable[..., Any], signature: Signature, timeout: float) -> None:
@@ -76,7 +77,7 @@ class _Invoker:
         self._signature = signature
         self._timeout = timeout
 
-    def __call__(self, value_for: Callable[[Any], Any]) -> Any:
+    def arguments(self, value_for: Callable[[Any], Any]) -> tuple[list[Any], dict[str, Any]]:
         args = []
         kwargs = {}
         for parameter in self._signature.parameters:
@@ -84,14 +85,18 @@ class _Invoker:
                 args.append(value_for(parameter.role))
             else:
                 kwargs[parameter.name] = value_for(parameter.role)
+        return args, kwargs
+
+    def __call__(self, value_for: Callable[[Any], Any]) -> Any:
+        args, kwargs = self.arguments(value_for)
         if self._timeout:
             return self._call_with_deadline(args, kwargs)
         return self._call(args, kwargs)
 
     def _call(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        # An async function gets a fresh loop in the request's thread. One loop per worker
-        # shared by all calls was measured 21% slower (bench/RESULTS.md, "async functions"):
-        # on one core the hand-off to the loop's thread and back costs more than it saves.
+        # Here an async function gets a fresh loop in the request's thread (create_app serving
+        # it, as tests and the bench's baseline do). The server serves async functions on the
+        # worker's own loop instead (_asgi.py): no thread, no loop per call.
         return hooks_.resolved(self._function(*args, **kwargs))
 
     def _call_with_deadline(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -167,13 +172,64 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes | Response | None:
     return data
 
 
+class Events:
+    """CloudEvent mode, but for the call: read the events of a request, turn each call's
+    outcome into a reply, and the replies into the response. The call is the caller's: in a
+    thread here, awaited on the worker's loop in _asgi.py."""
+
+    def __init__(self, parsed: Target, settings: Settings, answers: Answers) -> None:
+        # Imported here: the CloudEvents SDK and its parsing cost an HTTP function's cold
+        # start ~30 ms and it never uses them.
+        from . import _cloudevents as cloudevents
+
+        self.sdk = cloudevents
+        self.handler = parsed.handler
+        self.answers = answers
+        self.defaults = cloudevents.ReplyDefaults(source=settings.reply_source or f"kn-fn/{parsed.handler}", type=settings.reply_type)
+
+    def read(self, environ: dict[str, Any], body: bytes) -> Any:
+        """The incoming events, or the 400 Response for a request that holds none."""
+        try:
+            return self.sdk.read_request(environ, body)
+        except self.sdk.InvalidEvent as invalid:
+            return _error(400, invalid.message)
+
+    def value_for(self, event: Any) -> Callable[[Any], Any]:
+        return lambda role: self.sdk.value_for(role, event)
+
+    def outcome(self, incoming: Any, event: Any, result: Any, error: Exception | None, environ: dict[str, Any]) -> tuple[WerkzeugResponse | None, Any]:
+        """(a response that ends the request, or None; the reply to add, or None)."""
+        sdk = self.sdk
+        if error is not None:
+            if isinstance(error, HTTPException):
+                return self.answers.http_error(error), None  # flask.abort() means what it means in HTTP mode
+            return self.answers.failed(error, event.get_id()), None
+        if hasattr(result, "status_code") and incoming.mode is not sdk.ContentMode.BATCH:
+            return WerkzeugResponse.force_type(result, environ), None  # a Response from the function is sent as it is
+        try:
+            return None, sdk.build_reply(result, event, self.defaults)
+        except sdk.InvalidReply as invalid:
+            fields = {"handler": self.handler, "ce_id": event.get_id()}
+            log.error(messages.invalid_reply_log(str(invalid)), extra={"fields": fields})
+            return _error(500, messages.INVALID_REPLY), None
+        except Exception as failure:  # noqa: BLE001 - a reply that cannot be made is the function's
+            return self.answers.failed(failure, event.get_id()), None
+
+    def response(self, incoming: Any, replies: list[Any]) -> WerkzeugResponse:
+        if not replies:
+            return Response(status=202)
+        return self.sdk.encode_replies(incoming.mode, replies)
+
+
+def internal_error(handler: str, error: BaseException) -> WerkzeugResponse:
+    """The invoker's own bug: 500, one log line with the traceback."""
+    fields = {"handler": handler, "traceback": "".join(traceback.format_exception(error))}
+    log.error(messages.INTERNAL_ERROR_LOG, extra={"fields": fields})
+    return InternalServerError().get_response()
+
+
 def _cloudevent_endpoint(
-    app: Flask,
-    parsed: Target,
-    settings: Settings,
-    invoke: _Invoker,
-    failed: Callable[[BaseException, str | None], Response],
-    http_error: Callable[[HTTPException], Response],
+    app: Flask, parsed: Target, settings: Settings, invoke: Invoker, answers: Answers
 ) -> Callable[[dict[str, Any], Callable[..., Any]], Any]:
     """The WSGI app of CloudEvent mode: every POST is an event (health paths included, as
     under Flask's routing, where they answer GET and HEAD only),
@@ -182,40 +238,26 @@ def _cloudevent_endpoint(
     hooks are cost for nothing: bench/RESULTS.md, "the CloudEvent path"). The function runs
     in the app's context (current_app, g, flask.jsonify work). Other methods go to Flask:
     the health paths, 405 with Allow, OPTIONS, as in HTTP mode."""
-    # Imported here: the CloudEvents SDK and its parsing cost an HTTP function's cold start
-    # ~30 ms and it never uses them.
-    from . import _cloudevents as cloudevents
-
-    defaults = cloudevents.ReplyDefaults(source=settings.reply_source or f"kn-fn/{parsed.handler}", type=settings.reply_type)
+    events = Events(parsed, settings, answers)
     flask_app = app.wsgi_app
     limit = settings.max_body_bytes
 
     def serve_cloudevent(environ: dict[str, Any], body: bytes) -> WerkzeugResponse:
-        try:
-            incoming = cloudevents.read_request(environ, body)
-        except cloudevents.InvalidEvent as invalid:
-            return _error(400, invalid.message)
+        incoming = events.read(environ, body)
+        if isinstance(incoming, WerkzeugResponse):
+            return incoming
         replies = []
         for event in incoming.events:
             try:
-                result = invoke(lambda role: cloudevents.value_for(role, event))
-                if hasattr(result, "status_code") and incoming.mode is not cloudevents.ContentMode.BATCH:
-                    # A Response from the function is sent as it is.
-                    return WerkzeugResponse.force_type(result, environ)
-                reply = cloudevents.build_reply(result, event, defaults)
-            except HTTPException as error:
-                return http_error(error)  # flask.abort() means what it means in HTTP mode
-            except cloudevents.InvalidReply as invalid:
-                fields = {"handler": parsed.handler, "ce_id": event.get_id()}
-                log.error(messages.invalid_reply_log(str(invalid)), extra={"fields": fields})
-                return _error(500, messages.INVALID_REPLY)
-            except Exception as error:  # noqa: BLE001
-                return failed(error, event.get_id())
+                result, error = invoke(events.value_for(event)), None
+            except Exception as failure:  # noqa: BLE001 - the function's, answered by outcome()
+                result, error = None, failure
+            ends, reply = events.outcome(incoming, event, result, error, environ)
+            if ends is not None:
+                return ends
             if reply is not None:
                 replies.append(reply)
-        if not replies:
-            return Response(status=202)
-        return cloudevents.encode_replies(incoming.mode, replies)
+        return events.response(incoming, replies)
 
     def endpoint(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -228,49 +270,143 @@ def _cloudevent_endpoint(
                 else:
                     response = serve_cloudevent(environ, body or b"")
             except Exception as error:  # noqa: BLE001 - the invoker's own bug: 500, logged
-                fields = {"handler": parsed.handler, "traceback": "".join(traceback.format_exception(error))}
-                log.error(messages.INTERNAL_ERROR_LOG, extra={"fields": fields})
-                response = InternalServerError().get_response(environ)
+                response = internal_error(parsed.handler, error)
             return response(environ, start_response)
 
     return endpoint
 
 
-def create_app(
-    target: str | None = None,
-    source: str | os.PathLike[str] | None = None,
-    settings: Settings | None = None,
-) -> Flask:
-    """Load the function named by `target` (module.function) from directory `source`.
+def _wsgi_app_endpoint(app: Flask, loaded: Loaded, settings: Settings, answers: Answers) -> Callable[..., Any]:
+    """A WSGI application object (`PYTHON_HANDLER=main.app`), served as it is, inside what the
+    runtime promises every function: its health paths (GET and HEAD, decided by the hooks;
+    other methods there are the app's), the body limit, TIMEOUT, and one log line for an
+    exception that escapes the app. What the app catches itself (Flask's 500 page and its
+    logger) stays the app's."""
+    user_app = loaded.function
+    health = app.wsgi_app  # the invoker's Flask app: only its health routes are reached
+    handler = loaded.target.handler
+
+    def call(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started: list[bool] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started.append(True)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return user_app(environ, start)
+        except Exception as error:  # noqa: BLE001 - escaped the app: 500, one log line
+            return _app_failed(handler, error, environ, start_response, bool(started))
+
+    def endpoint(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") in HEALTH_PATHS and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return health(environ, start_response)
+        body = read_body(environ, settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body(environ, start_response)
+        if not settings.timeout:
+            return call(environ, start_response)
+        return _with_deadline(call, environ, start_response, answers, settings.timeout, handler)
+
+    return endpoint
+
+
+def _app_failed(handler: str, error: BaseException, environ: dict[str, Any], start_response: Callable[..., Any],
+                started: bool) -> Any:
+    fields = {"handler": handler, "traceback": "".join(traceback.format_exception(error))}
+    log.error(f"{messages.APP_RAISED_LOG} {type(error).__name__}", extra={"fields": fields})
+    response = _error(500, messages.app_raised(type(error).__name__))
+    if started:
+        # PEP 3333: start_response again, with the exception, re-raises it once the headers
+        # are sent; before that it replaces them.
+        start_response(response.status, list(response.headers.items()), (type(error), error, error.__traceback__))
+        return [response.get_data()]
+    return response(environ, start_response)
+
+
+def _with_deadline(call: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any],
+                   answers: Answers, timeout: float, handler: str) -> Any:
+    """The app called in a thread and its whole response collected there, so TIMEOUT covers
+    the body too; past the deadline, 504 (the thread is left to finish, its response
+    dropped). The cost: with TIMEOUT set, a streamed response is sent when complete."""
+    captured: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        captured["start"] = (status, headers)
+        return lambda data: captured.setdefault("written", []).append(data)
+
+    def run() -> None:
+        try:
+            iterable = call(environ, start)
+            try:
+                captured["body"] = captured.pop("written", []) + list(iterable)
+            finally:
+                if hasattr(iterable, "close"):
+                    iterable.close()
+        except BaseException as error:  # noqa: BLE001 - handed to the request thread
+            captured["error"] = error
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="kn-fn-app", daemon=True).start()
+    if not finished.wait(timeout):
+        fields = {"handler": handler, "timeout_s": timeout}
+        log.error(messages.APP_TIMED_OUT_LOG, extra={"fields": fields})
+        return _error(504, messages.function_timed_out(timeout))(environ, start_response)
+    if "error" in captured:
+        return _app_failed(handler, captured["error"], environ, start_response, False)
+    status, headers = captured["start"]
+    start_response(status, headers)
+    return captured["body"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The user's function (or app) imported, with what the invoker read from it."""
+
+    target: Target
+    directory: Path
+    function: Callable[..., Any]
+    signature: Signature
+    hooks: hooks_.Hooks
+
+
+def load(target: str | None = None, source: str | os.PathLike[str] | None = None) -> Loaded:
+    """Import the function named by `target` (module.function) from directory `source`.
 
     Defaults: `target` from PYTHON_HANDLER (or BP_FUNCTION), else handler.handler;
-    `source` the current directory; settings from the environment.
-    Raises InvokerError, with a message for the user, when the function cannot be served.
+    `source` the current directory. Raises InvokerError, with a message for the user, when
+    the function cannot be served.
     """
     _configure_logging()
-    settings = settings or from_environment()
     if target is None:
         target = resolve_handler_setting(os.environ.get("PYTHON_HANDLER"), os.environ.get("BP_FUNCTION"))
     parsed: Target = parse_target(target)
     directory = Path(source or ".")
     function = load_function(directory, parsed)
     signature = from_function(parsed, function)
-    hooks = hooks_.beside(directory, parsed)
-    invoke = _Invoker(function, signature, settings.timeout)
+    return Loaded(parsed, directory, function, signature, hooks_.beside(directory, parsed))
 
-    app = Flask("kn_fn_invoker")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.config["KN_FN_SIGNATURE"] = signature
-    app.config["KN_FN_HOOKS"] = hooks  # start and stop are the server's to call (_server.py)
 
-    def failed(error: BaseException, event_id: str | None) -> Response:
+class Answers:
+    """The invoker's own responses: to a function that failed, and to a request it refuses.
+    Shared by the WSGI app and the ASGI one (_asgi.py), so both say the same."""
+
+    def __init__(self, handler: str, settings: Settings, methods: list[str]) -> None:
+        self.handler = handler
+        self.settings = settings
+        self.methods = methods
+        self._own = {413: self.too_large, 405: self.wrong_method, 400: self.bad_request}
+
+    def failed(self, error: BaseException, event_id: str | None) -> Response:
         """The function broke: log it (never the request), answer 500 or 504."""
-        fields: dict[str, Any] = {"handler": parsed.handler}
+        fields: dict[str, Any] = {"handler": self.handler}
         if event_id is not None:
             fields["ce_id"] = event_id
         if isinstance(error, FunctionTimedOut):
-            log.error("function timed out", extra={"fields": {**fields, "timeout_s": settings.timeout}})
-            return _error(504, messages.function_timed_out(settings.timeout))
+            log.error("function timed out", extra={"fields": {**fields, "timeout_s": self.settings.timeout}})
+            return _error(504, messages.function_timed_out(self.settings.timeout))
         if isinstance(error, http.UnsupportedReturn):
             log.error(error.log_message, extra={"fields": fields})
             return _error(500, messages.unsupported_return(error.type_name))
@@ -278,47 +414,87 @@ def create_app(
         log.error(f"function raised {type(error).__name__}", extra={"fields": fields})
         return _error(500, messages.function_raised(type(error).__name__))
 
+    def too_large(self, _: HTTPException | None = None) -> Response:
+        return _error(413, messages.body_too_large(self.settings.max_body_bytes))
+
+    def wrong_method(self, _: HTTPException | None = None) -> Response:
+        response = _error(405, messages.method_not_allowed(self.methods))
+        response.headers["Allow"] = ", ".join(self.methods)
+        return response
+
+    def bad_request(self, _: HTTPException | None = None) -> Response:
+        return _error(400, messages.BAD_REQUEST)
+
+    def register(self, app: Flask) -> None:
+        for code, handler in self._own.items():
+            app.register_error_handler(code, handler)
+
+    def http_error(self, error: HTTPException) -> Response:
+        """What Flask answers for an HTTPException a function raises, outside Flask."""
+        handler = self._own.get(error.code or 0)
+        return handler(error) if handler else error.get_response()
+
+    def health(self, hooks: hooks_.Hooks, hook: str, path: str) -> Response:
+        """A health path, decided by the ready() or alive() hook's answer (sync only)."""
+        return self.health_response(hooks_.probe(hooks, hook), path)
+
+    def health_response(self, health: hooks_.Health, path: str) -> Response:
+        if health.raised:
+            log.warning(health.body, extra={"fields": {"handler": self.handler, "path": path}})
+        return Response(health.body, status=200 if health.healthy else 503, content_type="text/plain; charset=utf-8")
+
+
+def methods_for(signature: Signature) -> list[str]:
+    return HTTP_METHODS if signature.mode is Mode.HTTP else CLOUDEVENT_METHODS
+
+
+def create_app(
+    target: str | None = None,
+    source: str | os.PathLike[str] | None = None,
+    settings: Settings | None = None,
+    loaded: Loaded | None = None,
+) -> Flask:
+    """The WSGI app that serves the function named by `target` from directory `source` (see
+    load; or the function `loaded` already). Settings default to the environment's.
+
+    A function of either mode, sync or async (an async one on a fresh loop per call: the
+    server serves async functions with _asgi.create_asgi_app instead), or a WSGI app.
+    """
+    loaded = loaded or load(target, source)
+    settings = settings or from_environment()
+    parsed, signature, hooks = loaded.target, loaded.signature, loaded.hooks
+    if signature.app is App.ASGI:
+        raise InvokerError("asgi-app", messages.asgi_app_needs_asgi(parsed.handler))
+    invoke = Invoker(loaded.function, signature, settings.timeout)
+    methods = methods_for(signature)
+    answers = Answers(parsed.handler, settings, methods)
+
+    app = Flask("kn_fn_invoker")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["KN_FN_SIGNATURE"] = signature
+    app.config["KN_FN_HOOKS"] = hooks  # start and stop are the server's to call (_server.py)
+
     def serve_http(path: str) -> Any:
         try:
             return http.to_response(invoke(lambda role: http.value_for(role, request)))
         except HTTPException:
             raise  # flask.abort() in a function means what it means in any Flask app
         except Exception as error:  # noqa: BLE001 - the function's failure, reported as 500
-            return failed(error, None)
+            return answers.failed(error, None)
 
     def health_view(hook: str) -> Callable[[], Response]:
         def health() -> Response:
-            health = hooks_.probe(hooks, hook)
-            if health.raised:
-                log.warning(health.body, extra={"fields": {"handler": parsed.handler, "path": request.path}})
-            return Response(health.body, status=200 if health.healthy else 503, content_type="text/plain; charset=utf-8")
+            return answers.health(hooks, hook, request.path)
 
         return health
 
     for index, (path, hook) in enumerate(HEALTH_PATHS.items()):
         app.add_url_rule(path, f"health_{index}", health_view(hook), methods=["GET", "HEAD"])
+    answers.register(app)
 
-    def too_large(_: HTTPException) -> Response:
-        return _error(413, messages.body_too_large(settings.max_body_bytes))
-
-    def wrong_method(_: HTTPException) -> Response:
-        response = _error(405, messages.method_not_allowed(methods))
-        response.headers["Allow"] = ", ".join(methods)
-        return response
-
-    def bad_request(_: HTTPException) -> Response:
-        return _error(400, messages.BAD_REQUEST)
-
-    own_errors = {413: too_large, 405: wrong_method, 400: bad_request}
-    for code, handler in own_errors.items():
-        app.register_error_handler(code, handler)
-
-    def http_error(error: HTTPException) -> Response:
-        """What Flask answers for an HTTPException a function raises, outside Flask."""
-        handler = own_errors.get(error.code or 0)
-        return handler(error) if handler else error.get_response()
-
-    methods = HTTP_METHODS if signature.mode is Mode.HTTP else CLOUDEVENT_METHODS
+    if signature.app is App.WSGI:
+        app.wsgi_app = _wsgi_app_endpoint(app, loaded, settings, answers)  # type: ignore[method-assign]
+        return app
     if signature.mode is Mode.HTTP:
         view = serve_http
 
@@ -327,7 +503,7 @@ def create_app(
             body = read_body(request.environ, settings.max_body_bytes)
             return body if isinstance(body, Response) else None
     else:
-        endpoint = _cloudevent_endpoint(app, parsed, settings, invoke, failed, http_error)
+        endpoint = _cloudevent_endpoint(app, parsed, settings, invoke, answers)
         app.wsgi_app = endpoint  # type: ignore[method-assign]
 
         def view(path: str) -> Response:
@@ -341,4 +517,4 @@ def create_app(
     return app
 
 
-__all__ = ["create_app", "FunctionTimedOut"]
+__all__ = ["create_app", "load", "Loaded", "Answers", "FunctionTimedOut"]

@@ -67,20 +67,24 @@ def _run_check(argv: list[str]) -> int:
             print(error.message, file=sys.stderr)
         return 1
     if args.json:
-        result = {"ok": True, "handler": handler, "mode": None, "parameters": [], "async": False, "hooks": hook_names}
+        result = {"ok": True, "handler": handler, "mode": None, "parameters": [], "async": False, "app": None,
+                  "hooks": hook_names}
         if signature is not None:
-            result.update(mode=signature.mode.value, parameters=signature.names, **{"async": signature.is_async})
+            app = signature.app.value if signature.app else None
+            result.update(mode=signature.mode.value, parameters=signature.names, app=app, **{"async": signature.is_async})
         print(json.dumps(result))
     elif signature is None:
         print(messages.check_deferred(handler))
     else:
-        print(messages.check_ok(handler, signature.mode.value, signature.names, signature.is_async, hook_names))
+        app = signature.app.value if signature.app else None
+        print(messages.check_ok(handler, signature.mode.value, signature.names, signature.is_async, hook_names, app))
     return 0
 
 
 def _run_serve(argv: list[str]) -> int:
     args = _serve_parser().parse_args(argv)
-    from ._app import create_app, log  # flask and granian load only when serving
+    from ._app import create_app, load, log  # flask and granian load only when serving
+    from ._asgi import create_asgi_app, served_on_loop
     from ._cpu import read_cpu_limit
     from ._server import serve
 
@@ -91,12 +95,13 @@ def _run_serve(argv: list[str]) -> int:
             settings = replace(settings, port=parse_port("--port", args.port))
         if args.host:
             settings = replace(settings, host=args.host)
-        app = create_app(_handler(args.handler), args.dir, settings)
+        loaded = load(_handler(args.handler), args.dir)
+        app = create_asgi_app(settings=settings, loaded=loaded) if served_on_loop(loaded) else create_app(settings=settings, loaded=loaded)
     except InvokerError as error:
         print(error.message, file=sys.stderr)
         return 1
     given = [name for name in ("WORKERS", "THREADS") if os.environ.get(name)]
-    log.info(messages.concurrency_chosen(settings.workers, settings.threads, cpu.cpus, cpu.source, given),
+    log.info(messages.concurrency_chosen(settings.workers, settings.threads, cpu.cpus, cpu.source, given, served_on_loop(loaded)),
              extra={"fields": {"workers": settings.workers, "threads": settings.threads, "cpu_limit": cpu.cpus}})
     serve(app, settings)
     return 0

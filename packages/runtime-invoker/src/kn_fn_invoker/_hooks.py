@@ -8,9 +8,11 @@
   (`/health/liveness`); a true result is 200, a false one or an exception 503. A
   `(bool, message)` pair, Knative func's form, also sets the body.
 
-Each may be `async def`; like async functions, it runs on a fresh event loop (asyncio.run),
-so an asyncio client made in an async start() is bound to a loop that is closed afterwards:
-make such clients lazily, in the call. Only functions defined in the handler's module count: a `start`
+Each may be `async def`. Where the function is served on the worker's event loop (an async
+function or an ASGI app, _asgi.py), every hook runs on that loop, so an asyncio client made
+in start() serves every request; a sync hook there blocks the loop while it runs. Beside a
+sync function (or a WSGI app) an async hook runs on a fresh loop (asyncio.run), closed
+afterwards: make asyncio clients lazily, in the call. Only functions defined in the handler's module count: a `start`
 imported from a library is not a hook. A hook that needs arguments it cannot be given fails
 the import check (and so the build), not the first start.
 """
@@ -29,6 +31,9 @@ from . import _messages as messages
 from ._target import InvokerError, Target, find_module_file
 
 NAMES = ("start", "stop", "ready", "alive")
+# The exit status of a worker whose start() failed (gunicorn's boot-error status, kept); the
+# server itself then exits 1, as granian does when a worker dies.
+WORKER_START_FAILED = 3
 # How many positional arguments each hook may require: start may take the configuration.
 _ARGUMENTS = {"start": 1, "stop": 0, "ready": 0, "alive": 0}
 
@@ -86,14 +91,34 @@ async def _awaited(awaitable: Any) -> Any:
     return await awaitable
 
 
+async def awaited(hook: Callable[..., Any], *args: Any) -> Any:
+    """A hook's result on the running loop (the ASGI server's), awaited when it is async."""
+    result = hook(*args)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _start_arguments(start: Callable[..., Any]) -> tuple[Any, ...]:
+    return (dict(os.environ),) if inspect.signature(start).parameters else ()
+
+
 def run_start(hooks: Hooks) -> None:
     """start() in this worker; InvokerError with the hook's failure for the user."""
     start = hooks.get("start")
     if start is None:
         return
-    takes_config = bool(inspect.signature(start).parameters)
     try:
-        call(start, dict(os.environ)) if takes_config else call(start)
+        call(start, *_start_arguments(start))
+    except Exception as error:  # noqa: BLE001 - any failure of start() stops start-up
+        raise InvokerError("start-failed", messages.hook_failed("start", error)) from error
+
+
+async def start_on_loop(hooks: Hooks) -> None:
+    """run_start, on the running loop."""
+    start = hooks.get("start")
+    if start is None:
+        return
+    try:
+        await awaited(start, *_start_arguments(start))
     except Exception as error:  # noqa: BLE001 - any failure of start() stops start-up
         raise InvokerError("start-failed", messages.hook_failed("start", error)) from error
 
@@ -105,6 +130,18 @@ def run_stop(hooks: Hooks) -> str | None:
         return None
     try:
         call(stop)
+    except Exception as error:  # noqa: BLE001
+        return messages.hook_failed("stop", error)
+    return None
+
+
+async def stop_on_loop(hooks: Hooks) -> str | None:
+    """run_stop, on the running loop."""
+    stop = hooks.get("stop")
+    if stop is None:
+        return None
+    try:
+        await awaited(stop)
     except Exception as error:  # noqa: BLE001
         return messages.hook_failed("stop", error)
     return None
@@ -126,6 +163,22 @@ def probe(hooks: Hooks, name: str) -> Health:
         result = call(hook)
     except Exception as error:  # noqa: BLE001 - an exception means not healthy
         return Health(False, messages.hook_failed(name, error), raised=True)
+    return _health(name, result)
+
+
+async def probe_on_loop(hooks: Hooks, name: str) -> Health:
+    """probe, on the running loop."""
+    hook = hooks.get(name)
+    if hook is None:
+        return Health(True, "OK")
+    try:
+        result = await awaited(hook)
+    except Exception as error:  # noqa: BLE001 - an exception means not healthy
+        return Health(False, messages.hook_failed(name, error), raised=True)
+    return _health(name, result)
+
+
+def _health(name: str, result: Any) -> Health:
     if isinstance(result, tuple) and len(result) == 2:
         healthy, message = bool(result[0]), str(result[1])
         return Health(healthy, message or ("OK" if healthy else messages.hook_said_no(name)))

@@ -144,11 +144,20 @@ def variadic_parameters(handler: str, names: Iterable[str]) -> str:
     )
 
 
-def check_ok(handler: str, mode: str, parameters: Iterable[str], is_async: bool, hooks: Iterable[str] = ()) -> str:
-    kind = "async " if is_async else ""
-    listed = ", ".join(parameters) or "none"
+def check_ok(handler: str, mode: str, parameters: Iterable[str], is_async: bool, hooks: Iterable[str] = (),
+             app: str | None = None) -> str:
     named = ", ".join(hooks)
-    return f"{handler}: {kind}{mode} function (parameters: {listed})" + (f"; lifecycle hooks: {named}" if named else "")
+    if app is not None:
+        what = f"{handler}: {describe_app(app)}"
+    else:
+        kind = "async " if is_async else ""
+        listed = ", ".join(parameters) or "none"
+        what = f"{handler}: {kind}{mode} function (parameters: {listed})"
+    return what + (f"; lifecycle hooks: {named}" if named else "")
+
+
+def describe_app(app: str) -> str:
+    return f"{app.upper()} application, served as it is (the invoker adds health paths, body limit, timeout, error log)"
 
 
 def check_deferred(handler: str) -> str:
@@ -228,11 +237,40 @@ def body_too_large(limit: int) -> str:
 
 
 BAD_REQUEST = "bad request"
+APP_RAISED_LOG = "the application raised"
+APP_TIMED_OUT_LOG = "the application timed out"
+
+
+def app_raised(exception_type: str) -> str:
+    return f"the application raised {exception_type}; see the function's log"
+
+
+def app_failed_after_start(exception_type: str) -> str:
+    return f"the application raised {exception_type} after it began its response: the connection was cut"
+
 INTERNAL_ERROR_LOG = "internal error in the invoker"
 
 
 def body_incomplete(expected: int, received: int) -> str:
     return f"request body ended after {received} of its {expected} bytes (Content-Length): the client stopped sending"
+
+
+BODY_CUT = "request body ended before its last chunk: the client stopped sending"
+
+
+def asgi_app_needs_asgi(handler: str) -> str:
+    return f"{handler} is an ASGI application: serve it with kn_fn_invoker._asgi.create_asgi_app, not the WSGI app"
+
+
+def lifespan_failed(message: str) -> str:
+    return f"the application's lifespan startup failed: {message or 'no message'}"
+
+
+LIFESPAN_UNSUPPORTED = "the application does not take the ASGI lifespan protocol: served without it"
+
+
+def lifespan_shutdown_failed(message: str) -> str:
+    return f"the application's lifespan shutdown failed: {message or 'no message'}"
 
 
 def function_raised(exception_type: str) -> str:
@@ -274,14 +312,18 @@ def invalid_reply_log(detail: str) -> str:
 # --- start-up ------------------------------------------------------------------------------
 
 
-def concurrency_chosen(workers: int, threads: int, cpus: float | None, source: str, set_names: Iterable[str]) -> str:
+def concurrency_chosen(workers: int, threads: int, cpus: float | None, source: str, set_names: Iterable[str],
+                       on_loop: bool = False) -> str:
     """The start-up line that says how many requests run at once, and why."""
     given = set(set_names)
     origin = ", ".join(f"{name} {'set in the environment' if name in given else 'from the CPU limit'}"
                        for name in ("WORKERS", "THREADS"))
     limit = f"{cpus:g} CPUs" if cpus is not None else "none"
     hint = "; set WORKERS to use more CPUs" if cpus is None and "WORKERS" not in given else ""
-    return f"WORKERS={workers} THREADS={threads}: {origin}; CPU limit: {limit} ({source}){hint}"
+    line = f"WORKERS={workers} THREADS={threads}: {origin}; CPU limit: {limit} ({source}){hint}"
+    if on_loop:
+        line += "; THREADS does not apply: an async function or ASGI app runs on each worker's event loop"
+    return line
 
 
 def bad_setting(name: str, value: str, expected: str) -> str:

@@ -29,12 +29,9 @@ from granian.server.mp import MPServer
 
 from . import _hooks as hooks
 from ._app import log
+from ._asgi import AsgiApp
 from ._settings import Settings
 from ._target import InvokerError
-
-# The exit status of a worker whose start() failed (gunicorn's boot-error status, kept); the
-# server itself then exits 1, as granian does when a worker dies.
-WORKER_START_FAILED = 3
 
 # The longest wait for a worker that Python's process join takes: it polls with the timeout in
 # milliseconds as a C int, and raises OverflowError past it (about 24.8 days).
@@ -61,15 +58,16 @@ def _log_config() -> dict[str, Any]:
     }
 
 
-def granian_options(settings: Settings) -> dict[str, Any]:
+def granian_options(settings: Settings, interface: Interfaces = Interfaces.WSGI) -> dict[str, Any]:
     return {
         "address": settings.host,
         "port": settings.port,
-        "interface": Interfaces.WSGI,
+        "interface": interface,
         "workers": settings.workers,
         # THREADS: the Python threads of a worker that run the app, as gunicorn's threads were.
         # One Rust runtime thread does a worker's I/O; more would compete for the same cores.
-        "blocking_threads": settings.threads,
+        # Under ASGI one thread runs the worker's event loop (granian takes no other value).
+        "blocking_threads": settings.threads if interface is Interfaces.WSGI else 1,
         "runtime_threads": 1,
         # Knative's queue-proxy speaks HTTP/1.1 to the container (h2c only when the port is
         # named so); HTTP/1 only keeps one parser and one set of limits.
@@ -100,7 +98,7 @@ class _Worker:
             hooks.run_start(self._hooks)
         except InvokerError as failure:
             log.error(failure.message)
-            sys.exit(WORKER_START_FAILED)
+            sys.exit(hooks.WORKER_START_FAILED)
         self._started = True
         return self._app
 
@@ -114,11 +112,17 @@ class _Worker:
                 log.error(failure)
 
 
-def serve(app: Flask, settings: Settings) -> None:
+def serve(app: Flask | AsgiApp, settings: Settings) -> None:
+    """Serve a WSGI app (create_app) or the ASGI app of an async function or ASGI application
+    (create_asgi_app). Under ASGI the hooks run in the app's lifespan, on the worker's loop."""
     # The workers must inherit the app made here (and its imported function), so they are
     # forked; Python 3.14 would otherwise start them with forkserver.
     if multiprocessing.get_start_method(allow_none=True) is None:
         multiprocessing.set_start_method("fork")
-    server = MPServer("kn_fn_invoker:app", **granian_options(settings))  # the target string is unused: the loader returns the app
+    interface = Interfaces.WSGI if isinstance(app, Flask) else Interfaces.ASGI
+    server = MPServer("kn_fn_invoker:app", **granian_options(settings, interface))  # the target string is unused: the loader returns the app
+    if interface is Interfaces.ASGI:
+        server.serve(target_loader=lambda _target: app)
+        return
     worker = _Worker(app)
     server.serve(spawn_target=worker.run, target_loader=worker.load)

@@ -22,6 +22,13 @@ class Mode(str, enum.Enum):
     CLOUDEVENT = "cloudevent"
 
 
+class App(str, enum.Enum):
+    """An application object the function names instead of a function: served as it is."""
+
+    WSGI = "wsgi"
+    ASGI = "asgi"
+
+
 class Role(str, enum.Enum):
     """The value a parameter receives."""
 
@@ -63,6 +70,7 @@ class Signature:
     mode: Mode
     parameters: tuple[Parameter, ...]
     is_async: bool
+    app: App | None = None  # set: an application object, not a function (no parameters)
 
     @property
     def names(self) -> list[str]:
@@ -86,8 +94,43 @@ def _annotation_role(annotation: str | None) -> Role | None:
     return _ROLE_BY_ANNOTATION.get(last)
 
 
+# The parameter names PEP 3333 and the ASGI specification give an application's callable.
+# Names, not counts, tell an app from a function: `(data, attributes)` has two parameters too.
+_WSGI_PARAMETERS = ("environ", "start_response")
+_ASGI_PARAMETERS = ("scope", "receive", "send")
+# Constructors whose result is an application, for the static check (`app = FastAPI()`);
+# matched on the last dotted part. Others (falcon's ambiguous `App`) wait for the import.
+_APP_CONSTRUCTORS = {
+    "Flask": App.WSGI,
+    "Bottle": App.WSGI,
+    "get_wsgi_application": App.WSGI,
+    "FastAPI": App.ASGI,
+    "Starlette": App.ASGI,
+    "Quart": App.ASGI,
+    "Litestar": App.ASGI,
+    "get_asgi_application": App.ASGI,
+}
+
+
+def _app_by_parameters(names: list[str]) -> App | None:
+    # The first name varies (falcon's `env`); the callbacks' names are the convention.
+    if len(names) == 2 and names[1] == "start_response":
+        return App.WSGI
+    if len(names) == 3 and tuple(names[1:]) == _ASGI_PARAMETERS[1:]:
+        return App.ASGI
+    return None
+
+
+def application(app: App) -> Signature:
+    # An ASGI app is served on the worker's event loop, as an async function is.
+    return Signature(mode=Mode.HTTP, parameters=(), is_async=app is App.ASGI, app=app)
+
+
 def analyse(target: Target, raw: list[_RawParameter], is_async: bool) -> Signature:
     handler = target.handler
+    app = _app_by_parameters([p.name for p in raw if not p.variadic])
+    if app is not None and not any(p.variadic for p in raw):
+        return application(app)
     variadic = [p.variadic + p.name for p in raw if p.variadic]
     if variadic:
         raise InvokerError("variadic-parameters", messages.variadic_parameters(handler, variadic))
@@ -110,6 +153,8 @@ def analyse(target: Target, raw: list[_RawParameter], is_async: bool) -> Signatu
 
 
 def from_function(target: Target, function: Callable[..., Any]) -> Signature:
+    """The signature of the imported callable. A function, or an object whose call takes an
+    application's parameters (a Flask or FastAPI instance: `PYTHON_HANDLER=main.app`)."""
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
@@ -147,25 +192,38 @@ def from_source(target: Target, source: str, filename: str) -> Signature | None:
     except SyntaxError as error:
         raise InvokerError("syntax-error", messages.syntax_error(filename, error.lineno, error.msg or "invalid syntax")) from None
     definitions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    other_bindings: set[str] = set()
+    other_bindings: dict[str, ast.stmt] = {}
     star_import = False
     for node in tree.body:
         for name, bound in _top_level_bindings(node):
             if isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 definitions[name] = bound
-                other_bindings.discard(name)
+                other_bindings.pop(name, None)
             else:
-                other_bindings.add(name)
+                other_bindings[name] = bound
                 definitions.pop(name, None)
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
             star_import = True
     if target.function in definitions:
         node = definitions[target.function]
         return analyse(target, _raw_from_ast(node.args), isinstance(node, ast.AsyncFunctionDef))
-    if target.function in other_bindings or star_import:
+    if target.function in other_bindings:
+        app = _constructed_app(other_bindings[target.function])
+        return application(app) if app is not None else None
+    if star_import:
         return None
     found = sorted(name for name in definitions if not name.startswith("_"))
     raise InvokerError("function-not-found", messages.function_not_found(filename, target.function, target.handler, found))
+
+
+def _constructed_app(node: ast.stmt) -> App | None:
+    """`app = Flask(__name__)`, `app: FastAPI = FastAPI()`: an app by its constructor's name."""
+    value = getattr(node, "value", None) if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+    if not isinstance(value, ast.Call):
+        return None
+    called = value.func
+    name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", None)
+    return _APP_CONSTRUCTORS.get(name) if name else None
 
 
 def _top_level_bindings(node: ast.stmt):

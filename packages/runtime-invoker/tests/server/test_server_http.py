@@ -1,4 +1,5 @@
-"""HTTP functions on the real server (granian): health, errors, body limit, deadline, SIGTERM."""
+"""HTTP functions on the real server (granian): health, errors, body limit, deadline, SIGTERM;
+sync (WSGI) and async (ASGI) alike."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ import pytest
 pytestmark = pytest.mark.server
 
 HEALTH_PATHS = ("/health/live", "/health/ready", "/health/liveness", "/health/readiness")
+
+
+@pytest.fixture(params=["handler.handler", "asynchronous.handler"], ids=["sync", "async"])
+def handler(request) -> str:
+    """Each contract test runs on both server paths: a sync function (granian's WSGI
+    interface, a thread per request) and the same function as `async def` (its ASGI
+    interface, on the worker's event loop)."""
+    return request.param
 
 
 def _logged_since(server, offset: int) -> list[str]:
@@ -37,8 +46,8 @@ def _wait_for(predicate, deadline_s: float, what: str, interval_s: float = 0.02)
     pytest.fail(f"timed out after {deadline_s} s waiting for {what}")
 
 
-def test_health_endpoints_answer_200_and_log_nothing(serve):
-    server = serve("http_errors")
+def test_health_endpoints_answer_200_and_log_nothing(serve, handler):
+    server = serve("http_errors", handler)
     before = server.stderr_offset()
     for path in HEALTH_PATHS:
         for method in ("GET", "HEAD"):
@@ -50,8 +59,8 @@ def test_health_endpoints_answer_200_and_log_nothing(serve):
     assert server.request("GET", "/health/other").json()["path"] == "/health/other"
 
 
-def test_function_error_is_a_500_with_one_json_log_line_and_no_request_content(serve):
-    server = serve("http_errors")
+def test_function_error_is_a_500_with_one_json_log_line_and_no_request_content(serve, handler):
+    server = serve("http_errors", handler)
     secret = f"S3CRET-{uuid.uuid4().hex}"
     before = server.stderr_offset()
     reply = server.request(
@@ -84,8 +93,8 @@ def test_function_error_is_a_500_with_one_json_log_line_and_no_request_content(s
     assert server.proc.poll() is None
 
 
-def test_body_over_max_body_bytes_is_413(serve):
-    server = serve("http_errors", env={"MAX_BODY_BYTES": "1024"})
+def test_body_over_max_body_bytes_is_413(serve, handler):
+    server = serve("http_errors", handler, env={"MAX_BODY_BYTES": "1024"})
 
     assert server.request("POST", "/", body=b"x" * 1024).json() == {"ok": True, "path": "/", "length": 1024}
 
@@ -102,9 +111,9 @@ def test_body_over_max_body_bytes_is_413(serve):
     assert server.request("GET", "/small").status == 200
 
 
-def test_timeout_gives_504_and_the_server_keeps_serving(serve, tmp_path: Path):
+def test_timeout_gives_504_and_the_server_keeps_serving(serve, handler, tmp_path: Path):
     marker = tmp_path / "entered"
-    server = serve("slow", env={"TIMEOUT": "1", "KN_FN_TEST_MARKER": str(marker)})
+    server = serve("slow", handler, env={"TIMEOUT": "1", "KN_FN_TEST_MARKER": str(marker)})
     before = server.stderr_offset()
 
     started = time.monotonic()
@@ -155,9 +164,9 @@ def _exit_code(server, within_s: float) -> int:
         pytest.fail(f"the server did not exit within {within_s} s of SIGTERM; stderr:\n{server.stderr()}")
 
 
-def test_sigterm_drains_the_request_in_flight_then_exits_0(serve, tmp_path: Path):
+def test_sigterm_drains_the_request_in_flight_then_exits_0(serve, handler, tmp_path: Path):
     marker = tmp_path / "entered"
-    server = serve("slow", env={"KN_FN_TEST_MARKER": str(marker)})  # GRACEFUL_TIMEOUT: default 30
+    server = serve("slow", handler, env={"KN_FN_TEST_MARKER": str(marker)})  # GRACEFUL_TIMEOUT: default 30
     client, outcome = _start_in_flight(server, "/drain?sleep=2", "drain-me")
     _wait_for(marker.exists, 10, "the function to start")
     signalled = time.monotonic()
@@ -174,12 +183,12 @@ def test_sigterm_drains_the_request_in_flight_then_exits_0(serve, tmp_path: Path
     assert _connect_refused(server.port)
 
 
-def test_sigterm_refuses_new_connections_while_draining(serve, tmp_path: Path):
+def test_sigterm_refuses_new_connections_while_draining(serve, handler, tmp_path: Path):
     """After SIGTERM a new connection must be refused at once, not parked until the drain ends:
     a connection accepted but never served ends in ECONNRESET, and a client cannot tell
     whether it is safe to retry."""
     marker = tmp_path / "entered"
-    server = serve("slow", env={"KN_FN_TEST_MARKER": str(marker)})
+    server = serve("slow", handler, env={"KN_FN_TEST_MARKER": str(marker)})
     client, outcome = _start_in_flight(server, "/drain?sleep=2", "drain-me")
     _wait_for(marker.exists, 10, "the function to start")
     server.proc.send_signal(signal.SIGTERM)
@@ -201,10 +210,10 @@ def test_sigterm_refuses_new_connections_while_draining(serve, tmp_path: Path):
     assert refused, "a new TCP connection was still accepted 1 s after SIGTERM, while the server was draining"
 
 
-def test_graceful_timeout_setting_bounds_the_drain(serve, tmp_path: Path):
+def test_graceful_timeout_setting_bounds_the_drain(serve, handler, tmp_path: Path):
     """GRACEFUL_TIMEOUT=1: a request still running 1 s after SIGTERM is cut and the server exits 0."""
     marker = tmp_path / "entered"
-    server = serve("slow", env={"KN_FN_TEST_MARKER": str(marker), "GRACEFUL_TIMEOUT": "1"})
+    server = serve("slow", handler, env={"KN_FN_TEST_MARKER": str(marker), "GRACEFUL_TIMEOUT": "1"})
     client, outcome = _start_in_flight(server, "/cut?sleep=6", "too-slow")
     _wait_for(marker.exists, 10, "the function to start")
     signalled = time.monotonic()

@@ -25,8 +25,11 @@
 # Environment (defaults):
 #   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_ROUNDS=3      seconds, seconds, rounds
 #   BENCH_CONNECTIONS=16  BENCH_WRK_THREADS=2              wrk -c / -t
-#   BENCH_CASES="http cloudevent"   (also: async, an async def awaiting 5 ms; for the
-#                      invoker and a candidate only: BENCH_SERVERS="invoker candidate")
+#   BENCH_CASES="http cloudevent"   (also: async, an async def awaiting 5 ms, and async_nowait,
+#                      one that awaits nothing; for the invoker, (e) and a candidate only:
+#                      BENCH_CASES="async async_nowait" BENCH_SERVERS="invoker threads")
+#                      (e) threads: the same async function on the thread-per-request path,
+#                      the invoker's WSGI app on the same server (threads_baseline.py)
 #   WORKERS=1  THREADS=8                                   for all four servers
 #   BENCH_PIN=auto     1: pin servers to BENCH_SERVER_CPUS (default: the last CPU) and wrk
 #                      to BENCH_WRK_CPUS (default: the others); auto = 1 when nproc >= 2
@@ -195,6 +198,7 @@ start_server() { # case server
     candidate) cmd=(env "PYTHONPATH=$BENCH_CANDIDATE_SRC" "$PY" -m kn_fn_invoker --dir "$HERE/functions/$case" --handler func.handler --port "$port" --host 127.0.0.1) ;;
     flask) cmd=("$GUNICORN_VENV/bin/python" "$HERE/baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
     granian) cmd=("$PY" "$HERE/granian_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
+    threads) cmd=("$PY" "$HERE/threads_baseline.py" "$case" --port "$port" --host 127.0.0.1) ;;
     ff)
       local source=$HERE/functions/http/func.py
       [[ $case == cloudevent ]] && source=$HERE/functions/ff_cloudevent/func.py
@@ -224,7 +228,7 @@ CE_CURL=(-X POST -H 'Content-Type: application/json' -H 'ce-specversion: 1.0' -H
   -H 'ce-source: /bench/wrk' -H 'ce-type: dev.kn-fn.bench' --data '{"message":"hello","count":1}')
 sanity() { # case server: one request as wrk will send it, and the server that answered
   local case=$1 server=$2 reply
-  if [[ $case == http || $case == async ]]; then
+  if [[ $case == http || $case == async* ]]; then
     reply=$(curl -s -w ' %{http_code}' "http://127.0.0.1:${PORT[$server]}/")
     [[ $reply == "hello 200" ]] || die "$server answered '$reply' to GET / (want 'hello 200')"
   else
@@ -232,7 +236,7 @@ sanity() { # case server: one request as wrk will send it, and the server that a
     [[ $reply =~ \ 20[02]$ ]] || die "$server answered '$reply' to the CloudEvent (want 200 or 202)"
   fi
   # (a), (a') and (d) on the invoker's granian server: its JSON start line, not gunicorn's.
-  if [[ $server == invoker || $server == candidate || $server == granian ]]; then
+  if [[ $server == invoker || $server == candidate || $server == granian || $server == threads ]]; then
     grep -q '"Starting granian' "$OUT/$case-$server.log" || die "$server's log does not show granian starting (log: $OUT/$case-$server.log)"
     log "$case/$server on :${PORT[$server]} (granian) answers '$reply'"
     return 0

@@ -228,6 +228,42 @@ def internal_error(handler: str, error: BaseException) -> WerkzeugResponse:
     return InternalServerError().get_response()
 
 
+def _http_endpoint(
+    app: Flask, parsed: Target, settings: Settings, invoke: Invoker, answers: Answers
+) -> Callable[[dict[str, Any], Callable[..., Any]], Any]:
+    """The WSGI app of HTTP mode: a request the function takes is served in Flask's request
+    context (flask.request, g, abort, url_for work as in a Flask view) but without Flask's
+    dispatch: the invoker's Flask app has no before- or after-request hooks, no session and
+    one route, so full_dispatch_request was a third of the per-request cost for nothing
+    (bench/RESULTS.md, "the lean HTTP path"). Other methods, and GET and HEAD on the health
+    paths, go to Flask."""
+    flask_app = app.wsgi_app
+    limit = settings.max_body_bytes
+    methods = frozenset(HTTP_METHODS)
+
+    def endpoint(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        method = environ.get("REQUEST_METHOD")
+        if method not in methods or (method in ("GET", "HEAD") and environ.get("PATH_INFO") in HEALTH_PATHS):
+            return flask_app(environ, start_response)
+        with app.request_context(environ):
+            try:
+                body = read_body(environ, limit)
+                if isinstance(body, Response):
+                    response = body
+                else:
+                    try:
+                        response = http.to_response(invoke(lambda role: http.value_for(role, request)))
+                    except HTTPException as error:
+                        response = answers.http_error(error)  # flask.abort() as in any Flask view
+                    except Exception as error:  # noqa: BLE001 - the function's failure: 500 or 504
+                        response = answers.failed(error, None)
+            except Exception as error:  # noqa: BLE001 - the invoker's own bug: 500, logged
+                response = internal_error(parsed.handler, error)
+            return response(environ, start_response)
+
+    return endpoint
+
+
 def _cloudevent_endpoint(
     app: Flask, parsed: Target, settings: Settings, invoke: Invoker, answers: Answers
 ) -> Callable[[dict[str, Any], Callable[..., Any]], Any]:
@@ -474,14 +510,6 @@ def create_app(
     app.config["KN_FN_SIGNATURE"] = signature
     app.config["KN_FN_HOOKS"] = hooks  # start and stop are the server's to call (_server.py)
 
-    def serve_http(path: str) -> Any:
-        try:
-            return http.to_response(invoke(lambda role: http.value_for(role, request)))
-        except HTTPException:
-            raise  # flask.abort() in a function means what it means in any Flask app
-        except Exception as error:  # noqa: BLE001 - the function's failure, reported as 500
-            return answers.failed(error, None)
-
     def health_view(hook: str) -> Callable[[], Response]:
         def health() -> Response:
             return answers.health(hooks, hook, request.path)
@@ -496,20 +524,14 @@ def create_app(
         app.wsgi_app = _wsgi_app_endpoint(app, loaded, settings, answers)  # type: ignore[method-assign]
         return app
     if signature.mode is Mode.HTTP:
-        view = serve_http
-
-        @app.before_request
-        def take_the_body() -> Response | None:
-            body = read_body(request.environ, settings.max_body_bytes)
-            return body if isinstance(body, Response) else None
+        app.wsgi_app = _http_endpoint(app, parsed, settings, invoke, answers)  # type: ignore[method-assign]
     else:
-        endpoint = _cloudevent_endpoint(app, parsed, settings, invoke, answers)
-        app.wsgi_app = endpoint  # type: ignore[method-assign]
+        app.wsgi_app = _cloudevent_endpoint(app, parsed, settings, invoke, answers)  # type: ignore[method-assign]
 
-        def view(path: str) -> Response:
-            # The endpoint serves every POST before Flask sees it; this route gives other
-            # methods Flask's answers (405 with Allow, OPTIONS), as in HTTP mode.
-            raise AssertionError("a POST reached Flask in CloudEvent mode")
+    def view(path: str) -> Response:
+        # The endpoint serves every call of the function before Flask sees it; this route
+        # gives the methods it does not take Flask's answers (405 with Allow, OPTIONS).
+        raise AssertionError("a call of the function reached Flask's dispatch")
 
     app.add_url_rule("/", "function", view, defaults={"path": ""}, methods=methods)
     app.add_url_rule("/<path:path>", "function", view, methods=methods)

@@ -32,3 +32,18 @@ def test_an_asgi_app_runs_its_lifespan_between_the_hooks(serve):
     assert server.request("GET", "/health/ready").body == b"OK"
     order = [line for line in _stopped(server).splitlines() if line.startswith(("hook ", "app "))]
     assert order == ["hook start", "app startup", "app shutdown", "hook stop"]
+
+
+def test_header_bytes_outside_visible_ascii_reach_an_async_function_as_latin_1(serve):
+    """granian's ASGI interface hands header bytes on (its WSGI one empties such values: the
+    invoker README's "Known limits"); the invoker decodes them as PEP 3333 says, Latin-1."""
+    import socket
+
+    server = serve("apps", "main.echo_header")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Thing: caf\xe9\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := connection.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert reply.split(b"\r\n\r\n", 1)[1] == "café".encode("utf-8")

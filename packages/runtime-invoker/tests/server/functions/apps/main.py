@@ -35,3 +35,7 @@ async def asgi(scope, receive, send):
     message = await receive()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
     await send({"type": "http.response.body", "body": b"asgi got " + message["body"]})
+
+
+async def echo_header(req):
+    return req.headers.get("X-Thing", "absent")

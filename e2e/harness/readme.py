@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.shell import pack_temp_dir
 from harness.shell import run as run_command
 
 RUN = "sh"
@@ -168,7 +169,9 @@ def _run_script(block: Block, script: str, cwd: Path, env: Mapping[str, str] | N
     proc = subprocess.Popen(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        # The blocks run pack (`pack sbom download`, `pack rebase`), which leaves ~190 MB
+        # behind in $TMPDIR each time: the session's own temp dir, removed at exit.
+        env={**os.environ, "TMPDIR": pack_temp_dir(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -15,7 +15,7 @@ VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 _pack_tmp: str | None = None
 
 
-def _pack_temp_dir() -> str:
+def pack_temp_dir() -> str:
     """A temp dir for pack, removed when the session ends. `pack sbom download` and `pack rebase`
     save the image into $TMPDIR/imgutil.local.image.* and never remove it (~190 MB each,
     imgutil's downloadImage): six a run, left in /tmp, helped fill the disk."""
@@ -30,7 +30,7 @@ def run(args: list[str], *, timeout: float = 900, env: dict[str, str] | None = N
         cwd: Path | str | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     """Never raises on a non-zero exit: the tests assert on the code and the output."""
     if args and str(args[0]) == "pack":
-        env = {"TMPDIR": _pack_temp_dir(), **(env or {})}
+        env = {"TMPDIR": pack_temp_dir(), **(env or {})}
     return subprocess.run(
         [str(a) for a in args],
         stdout=subprocess.PIPE,

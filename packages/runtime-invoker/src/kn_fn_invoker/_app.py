@@ -312,91 +312,6 @@ def _cloudevent_endpoint(
     return endpoint
 
 
-def _wsgi_app_endpoint(app: Flask, loaded: Loaded, settings: Settings, answers: Answers) -> Callable[..., Any]:
-    """A WSGI application object (`PYTHON_HANDLER=main.app`), served as it is, inside what the
-    runtime promises every function: its health paths (GET and HEAD, decided by the hooks;
-    other methods there are the app's), the body limit, TIMEOUT, and one log line for an
-    exception that escapes the app. What the app catches itself (Flask's 500 page and its
-    logger) stays the app's."""
-    user_app = loaded.function
-    health = app.wsgi_app  # the invoker's Flask app: only its health routes are reached
-    handler = loaded.target.handler
-
-    def call(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        started: list[bool] = []
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            started.append(True)
-            return start_response(status, headers, exc_info)
-
-        try:
-            return user_app(environ, start)
-        except Exception as error:  # noqa: BLE001 - escaped the app: 500, one log line
-            return _app_failed(handler, error, environ, start_response, bool(started))
-
-    def endpoint(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") in HEALTH_PATHS and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return health(environ, start_response)
-        body = read_body(environ, settings.max_body_bytes)
-        if isinstance(body, Response):
-            return body(environ, start_response)
-        if not settings.timeout:
-            return call(environ, start_response)
-        return _with_deadline(call, environ, start_response, answers, settings.timeout, handler)
-
-    return endpoint
-
-
-def _app_failed(handler: str, error: BaseException, environ: dict[str, Any], start_response: Callable[..., Any],
-                started: bool) -> Any:
-    fields = {"handler": handler, "traceback": "".join(traceback.format_exception(error))}
-    log.error(f"{messages.APP_RAISED_LOG} {type(error).__name__}", extra={"fields": fields})
-    response = _error(500, messages.app_raised(type(error).__name__))
-    if started:
-        # PEP 3333: start_response again, with the exception, re-raises it once the headers
-        # are sent; before that it replaces them.
-        start_response(response.status, list(response.headers.items()), (type(error), error, error.__traceback__))
-        return [response.get_data()]
-    return response(environ, start_response)
-
-
-def _with_deadline(call: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any],
-                   answers: Answers, timeout: float, handler: str) -> Any:
-    """The app called in a thread and its whole response collected there, so TIMEOUT covers
-    the body too; past the deadline, 504 (the thread is left to finish, its response
-    dropped). The cost: with TIMEOUT set, a streamed response is sent when complete."""
-    captured: dict[str, Any] = {}
-    finished = threading.Event()
-
-    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-        captured["start"] = (status, headers)
-        return lambda data: captured.setdefault("written", []).append(data)
-
-    def run() -> None:
-        try:
-            iterable = call(environ, start)
-            try:
-                captured["body"] = captured.pop("written", []) + list(iterable)
-            finally:
-                if hasattr(iterable, "close"):
-                    iterable.close()
-        except BaseException as error:  # noqa: BLE001 - handed to the request thread
-            captured["error"] = error
-        finally:
-            finished.set()
-
-    threading.Thread(target=run, name="kn-fn-app", daemon=True).start()
-    if not finished.wait(timeout):
-        fields = {"handler": handler, "timeout_s": timeout}
-        log.error(messages.APP_TIMED_OUT_LOG, extra={"fields": fields})
-        return _error(504, messages.function_timed_out(timeout))(environ, start_response)
-    if "error" in captured:
-        return _app_failed(handler, captured["error"], environ, start_response, False)
-    status, headers = captured["start"]
-    start_response(status, headers)
-    return captured["body"]
-
-
 @dataclass(frozen=True)
 class Loaded:
     """The user's function (or app) imported, with what the invoker read from it."""
@@ -521,7 +436,9 @@ def create_app(
     answers.register(app)
 
     if signature.app is App.WSGI:
-        app.wsgi_app = _wsgi_app_endpoint(app, loaded, settings, answers)  # type: ignore[method-assign]
+        from ._wsgi_app import serve_wsgi_app  # it imports this module
+
+        app.wsgi_app = serve_wsgi_app(app, loaded, settings)  # type: ignore[method-assign]
         return app
     if signature.mode is Mode.HTTP:
         app.wsgi_app = _http_endpoint(app, parsed, settings, invoke, answers)  # type: ignore[method-assign]

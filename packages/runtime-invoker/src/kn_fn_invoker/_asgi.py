@@ -45,6 +45,7 @@ from ._app import (
 from ._settings import Settings, from_environment
 from ._signature import App, Mode
 from ._target import InvokerError
+from ._wsgi_app import log_raised, log_timed_out
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -384,17 +385,12 @@ class AsgiApp:
         try:
             await _before_deadline(self.loaded.function(scope, replay, tracked), self.settings.timeout)
         except FunctionTimedOut:
-            log.error(messages.APP_TIMED_OUT_LOG, extra={"fields": {"handler": self._handler, "timeout_s": self.settings.timeout}})
+            log_timed_out(self._handler, self.settings.timeout)
             if not started:
                 await send_response(send, _error(504, messages.function_timed_out(self.settings.timeout)), environ_for(scope, b""))
         except Exception as error:  # noqa: BLE001 - escaped the app: one log line, 500 if it can still be said
-            import traceback
-
-            fields = {"handler": self._handler, "traceback": "".join(traceback.format_exception(error))}
-            if started:
-                log.error(messages.app_failed_after_start(type(error).__name__), extra={"fields": fields})
-            else:
-                log.error(f"{messages.APP_RAISED_LOG} {type(error).__name__}", extra={"fields": fields})
+            log_raised(self._handler, error, started_response=started)
+            if not started:
                 await send_response(send, _error(500, messages.app_raised(type(error).__name__)), environ_for(scope, b""))
 
 

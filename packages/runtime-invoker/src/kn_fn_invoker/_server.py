@@ -17,6 +17,7 @@ limit, TIMEOUT, error logging); what is the server's is here:
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import sys
@@ -119,6 +120,13 @@ def serve(app: Flask | AsgiApp, settings: Settings) -> None:
     # forked; Python 3.14 would otherwise start them with forkserver.
     if multiprocessing.get_start_method(allow_none=True) is None:
         multiprocessing.set_start_method("fork")
+    # What was imported and made so far (the function, Flask, granian) goes to the
+    # collector's permanent generation: a worker's collections would otherwise touch every
+    # inherited object's header and so copy the page it is on, giving each worker its own
+    # copy of memory it could share with the main process (4 MiB Pss per worker after load,
+    # bench/RESULTS.md).
+    gc.collect()
+    gc.freeze()
     interface = Interfaces.WSGI if isinstance(app, Flask) else Interfaces.ASGI
     server = MPServer("kn_fn_invoker:app", **granian_options(settings, interface))  # the target string is unused: the loader returns the app
     if interface is Interfaces.ASGI:

@@ -124,8 +124,8 @@ def serve(app: Flask | AsgiApp, settings: Settings) -> None:
     # collector's permanent generation: a worker's collections would otherwise touch every
     # inherited object's header and so copy the page it is on, giving each worker its own
     # copy of memory it could share with the main process (4 MiB Pss per worker after load,
-    # bench/RESULTS.md).
-    gc.collect()
+    # bench/RESULTS.md). No gc.collect() first: it cost ~20 ms of every cold start, for the
+    # little garbage the imports leave (frozen, it stays shared and is never freed).
     gc.freeze()
     interface = Interfaces.WSGI if isinstance(app, Flask) else Interfaces.ASGI
     server = MPServer("kn_fn_invoker:app", **granian_options(settings, interface))  # the target string is unused: the loader returns the app

@@ -59,6 +59,13 @@ def test_every_method_and_path_reaches_an_http_function(make_client, method):
     assert response.data == b"/a/b/c"
 
 
+def test_a_path_reaches_the_function_with_its_slashes(make_client):
+    # No redirect, no merged slashes (as under Flask's catch-all route, which the lean path
+    # replaced: same answer, checked against both).
+    response = make_client("http", "handler.flask_global").get("/a//b/")
+    assert (response.status_code, response.data) == (200, b"/a//b/")
+
+
 def test_raising_function_gives_500_json_without_the_request(make_client, capfd):
     client = make_client("http", "handler.raises")
     response = client.post("/", data=b"TOPSECRET")

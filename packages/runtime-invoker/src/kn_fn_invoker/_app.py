@@ -100,37 +100,42 @@ class Invoker:
         return hooks_.resolved(self._function(*args, **kwargs))
 
     def _call_with_deadline(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        # A Python thread cannot be stopped: past the deadline the request gets its 504 and
-        # the function's thread is left to finish on its own, its result dropped.
-        outcome: dict[str, Any] = {}
-        finished = threading.Event()
-
-        def run() -> None:
-            try:
-                outcome["result"] = self._call(args, kwargs)
-            except BaseException as error:  # noqa: BLE001 - handed to the request thread
-                outcome["error"] = error
-            finally:
-                finished.set()
-
-        threading.Thread(target=_in_current_context(run), name="kn-fn-function", daemon=True).start()
-        if not finished.wait(self._timeout):
-            raise FunctionTimedOut()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
+        return call_with_deadline(_in_current_context(lambda: self._call(args, kwargs)), self._timeout, "kn-fn-function")
 
 
-def _in_current_context(run: Callable[[], None]) -> Callable[[], None]:
-    """`run` with the caller's Flask context: the request's (HTTP mode), else the app's (an
+def call_with_deadline(work: Callable[[], Any], timeout: float, thread_name: str) -> Any:
+    """`work()`'s result, or what it raised, from a thread of its own; FunctionTimedOut past
+    `timeout` seconds. A Python thread cannot be stopped: past the deadline the thread is left
+    to finish on its own, its result dropped. Functions (here) and WSGI apps (_wsgi_app.py)."""
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+            outcome["error"] = error
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name=thread_name, daemon=True).start()
+    if not finished.wait(timeout):
+        raise FunctionTimedOut()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def _in_current_context(work: Callable[[], Any]) -> Callable[[], Any]:
+    """`work` with the caller's Flask context: the request's (HTTP mode), else the app's (an
     event, served without a request context)."""
     if has_request_context():
-        return copy_current_request_context(run)
+        return copy_current_request_context(work)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    def in_app_context() -> None:
+    def in_app_context() -> Any:
         with app.app_context():
-            run()
+            return work()
 
     return in_app_context
 

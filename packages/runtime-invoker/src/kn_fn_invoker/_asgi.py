@@ -22,7 +22,7 @@ import io
 import sys
 from typing import Any, Awaitable, Callable
 
-from flask import Flask, Response, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -233,7 +233,6 @@ class AsgiApp:
         if signature.app is App.ASGI:
             self._serve = self._app_request
             self._lifespan_of_app: _AppLifespan | None = _AppLifespan(loaded.function)
-            self._flask = Flask("kn_fn_invoker")
         else:
             self._lifespan_of_app = None
             # The invoker's own WSGI app answers what is no call of the function: 405 with
@@ -408,9 +407,9 @@ def create_asgi_app(
 
 
 def served_on_loop(loaded: Loaded) -> bool:
-    """Whether the server serves this target through ASGI (an async function, an ASGI app)."""
-    signature = loaded.signature
-    return signature.app is App.ASGI or (signature.app is None and signature.is_async)
+    """Whether the server serves this target through ASGI: an async function, or an ASGI app
+    (which its signature counts as async; a WSGI app as not)."""
+    return loaded.signature.is_async
 
 
 __all__ = ["AsgiApp", "create_asgi_app", "served_on_loop"]

@@ -4,14 +4,13 @@ lines an application's failure gets, shared with the ASGI side (_asgi.py)."""
 
 from __future__ import annotations
 
-import threading
 import traceback
 from typing import Any, Callable
 
 from flask import Flask, Response
 
 from . import _messages as messages
-from ._app import HEALTH_PATHS, Loaded, _error, log, read_body
+from ._app import HEALTH_PATHS, FunctionTimedOut, Loaded, _error, call_with_deadline, log, read_body
 from ._settings import Settings
 
 
@@ -78,34 +77,28 @@ def _app_failed(handler: str, error: BaseException, environ: dict[str, Any], sta
 def _with_deadline(call: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any],
                    timeout: float, handler: str) -> Any:
     """The app called in a thread and its whole response collected there, so TIMEOUT covers
-    the body too; past the deadline, 504 (the thread is left to finish, its response
-    dropped). The cost: with TIMEOUT set, a streamed response is sent when complete."""
-    captured: dict[str, Any] = {}
-    finished = threading.Event()
+    the body too; past the deadline, 504. The cost: with TIMEOUT set, a streamed response is
+    sent when complete."""
+    started: dict[str, Any] = {}
 
     def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-        captured["start"] = (status, headers)
-        return lambda data: captured.setdefault("written", []).append(data)
+        started["status"] = (status, headers)
+        return started.setdefault("written", []).append  # PEP 3333's write()
 
-    def run() -> None:
+    def collect() -> list[bytes]:
+        iterable = call(environ, start)
         try:
-            iterable = call(environ, start)
-            try:
-                captured["body"] = captured.pop("written", []) + list(iterable)
-            finally:
-                if hasattr(iterable, "close"):
-                    iterable.close()
-        except BaseException as error:  # noqa: BLE001 - handed to the request thread
-            captured["error"] = error
+            return started.get("written", []) + list(iterable)
         finally:
-            finished.set()
+            if hasattr(iterable, "close"):
+                iterable.close()
 
-    threading.Thread(target=run, name="kn-fn-app", daemon=True).start()
-    if not finished.wait(timeout):
+    try:
+        body = call_with_deadline(collect, timeout, "kn-fn-app")
+    except FunctionTimedOut:
         log_timed_out(handler, timeout)
         return _error(504, messages.function_timed_out(timeout))(environ, start_response)
-    if "error" in captured:
-        return _app_failed(handler, captured["error"], environ, start_response, False)
-    status, headers = captured["start"]
-    start_response(status, headers)
-    return captured["body"]
+    except Exception as error:  # noqa: BLE001 - raised while the body was collected
+        return _app_failed(handler, error, environ, start_response, False)
+    start_response(*started["status"])
+    return body

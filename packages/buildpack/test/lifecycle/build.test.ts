@@ -276,6 +276,22 @@ describe("build failures", () => {
     const { w } = expectFailure("import-error", {}, "[Checking that the function imports]", "[Error: ", "module_that_does_not_exist_kn_fn");
     expect(fs.existsSync(layer(w, "dependencies.toml"))).toBe(true);
   });
+  it("a stale pyc in the app dir cannot hide a broken import from the check", () => {
+    const w = ws("import-error");
+    // What a copied image or a reused workspace can leave: handler.py's unchecked-hash pyc
+    // from a version that imported nothing missing. Used as it is, the check would pass.
+    const good = path.join(w.root, "good-handler.py");
+    fs.writeFileSync(good, 'def handler(req):\n    return "stale"\n');
+    const script = [
+      "import importlib.util, py_compile, sys",
+      "py_compile.compile(sys.argv[1], cfile=importlib.util.cache_from_source(sys.argv[2]), doraise=True,",
+      "                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)",
+    ].join("\n");
+    execFileSync("python3", ["-c", script, good, path.join(w.app, "handler.py")]);
+    const result = detectAndBuild(w);
+    expect(result.output).toContain("module_that_does_not_exist_kn_fn");
+    expect(result.code).toBe(FAILED_BUILD);
+  });
   it("a requirement that does not exist on PyPI fails with uv's message and leaves no layer", () => {
     const { w } = expectFailure(
       "missing-requirement",

@@ -29,7 +29,7 @@ const FRESH_LOG = `[Analysing the function]
   Native libraries: 3 ELF files link only libraries the run image has or the packages ship
 
 [Checking that the function imports]
-  $ ${VENV_PYTHON} -m kn_fn_invoker check --json --dir ${APP} --handler handler.handler
+  $ ${VENV_PYTHON} --check-hash-based-pycs always -m kn_fn_invoker check --json --dir ${APP} --handler handler.handler
   Imported handler.handler: HTTP function
 
 [Compiling the function's bytecode]
@@ -263,11 +263,12 @@ describe("build", () => {
     expect(w.fs.text(`${LAYERS}/dependencies.toml`)).toContain('uv_version = "0.14.0"');
   });
 
-  it("imports from source for the check: no pyc read from, or written to, the app dir", async () => {
+  it("the check reads only pycs that match their source, and writes none", async () => {
     const w = world();
     await build(w.ctx);
     const check = w.runner.calls.find((c) => c.argv.includes("check") && !c.argv.includes("--static"));
-    expect(check?.options.env).toEqual({ PYTHONDONTWRITEBYTECODE: "1", PYTHONPYCACHEPREFIX: `${LAYERS}/.import-check-pycache` });
+    expect(check?.argv.slice(0, 4)).toEqual([VENV_PYTHON, "--check-hash-based-pycs", "always", "-m"]);
+    expect(check?.options.env).toEqual({ PYTHONDONTWRITEBYTECODE: "1" });
   });
 
   it("warns, and goes on, when some app file does not compile", async () => {

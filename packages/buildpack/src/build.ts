@@ -16,6 +16,7 @@ import { requirementLines } from "./requirements";
 import { checkRuntimeCompatible, readRuntimeRequirements, type RuntimeRequirements } from "./runtime-requirements";
 import { writeFunctionLayer } from "./layers/function";
 import { checkNativeLibraries } from "./native-libraries";
+import { sideBySide, type Step } from "./side-by-side";
 import { installSystemPackages, readSystemPackages, type SystemPackages } from "./layers/system-packages";
 import type { Logger } from "./log";
 import { errors, log as text } from "./messages";
@@ -93,22 +94,39 @@ async function buildSteps(ctx: BuildContext, index: IndexSettings): Promise<void
   const runtimeRequirementsFile = writeRuntimeRequirements(ctx.fs, analysis.wheelhouse, analysis.runtime);
   const venv = await installDependencies({ ...ctx, ...analysis, input, runtimeRequirementsFile });
 
-  ctx.logger.header(text.headerNativeLibraries);
+  // The four steps after the install only read the venv (the bytecode step writes the app's
+  // pycs, which the import check validates against their sources), so they run side by side.
+  let nativeFailed = false;
+  const native: Step = async (logger) => {
+    logger.header(text.headerNativeLibraries);
+    try {
+      await checkNativeLibraries({ ...ctx, logger }, venv, system.root);
+    } catch (error) {
+      nativeFailed = true;
+      throw error;
+    }
+  };
   try {
-    await checkNativeLibraries(ctx, venv, system.root);
+    await sideBySide(ctx.logger, [
+      native,
+      async (logger) => {
+        logger.header(text.headerImportCheck);
+        await checkImport({ ...ctx, logger }, venv, analysis.target, system);
+      },
+      async (logger) => {
+        logger.header(text.headerBytecode);
+        await compileApp({ ...ctx, logger }, venv);
+      },
+      async (logger) => {
+        logger.header(text.headerSbom);
+        await writeSbom({ ...ctx, logger }, venv);
+      },
+    ]);
   } catch (error) {
-    discardDependencies(ctx.fs, ctx.layersDir);
+    // Native code the run image cannot load: leave nothing a later build could restore.
+    if (nativeFailed) discardDependencies(ctx.fs, ctx.layersDir);
     throw error;
   }
-
-  ctx.logger.header(text.headerImportCheck);
-  await checkImport(ctx, venv, analysis.target, system);
-
-  ctx.logger.header(text.headerBytecode);
-  await compileApp(ctx, venv);
-
-  ctx.logger.header(text.headerSbom);
-  await writeSbom(ctx, venv);
 
   ctx.logger.header(text.headerLaunch);
   writeFunctionLayer(ctx.fs, ctx.layersDir, analysis.target.value);

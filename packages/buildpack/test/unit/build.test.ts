@@ -457,7 +457,7 @@ describe("native libraries", () => {
     { distribution: null, file: "bin/tool", library: "libpq.so.5" },
   ];
 
-  it("a library the run image lacks fails the build before the import check, naming package, file and library", async () => {
+  it("a library the run image lacks fails the build, naming package, file and library; the log ends with it", async () => {
     const { error, w } = await failure({ linkage: { code: 0, output: "", stdout: `${JSON.stringify({ checked: 2, missing })}\n` } });
     expect(error.kind).toBe("native-library-missing");
     expect(error.message).toBe(
@@ -466,10 +466,26 @@ describe("native libraries", () => {
         "  - (no installed package): bin/tool needs libpq.so.5\n" +
         "Use a build of the package that bundles its libraries (a manylinux wheel from PyPI, or its -binary variant, e.g. psycopg2-binary for psycopg2), or declare the Debian package that ships them in project.toml [com.kn-fn.system-packages] install = [...].",
     );
-    expect(w.runner.calls.some((c) => c.argv.includes("check") && !c.argv.includes("--static"))).toBe(false);
+    // The import check ran beside it (side by side), but the build reads as if it had stopped here.
+    expect(w.log.text()).toMatch(/\[Checking native libraries against the run image\]\n  \$ [^\n]+\n$/);
     // Nothing a later build could restore.
     expect(w.fs.kind(`${LAYERS}/dependencies.toml`)).toBeUndefined();
     expect(w.fs.kind(`${LAYERS}/dependencies`)).toBeUndefined();
+  });
+
+  it("with the import check failing too, the native failure is the one raised, and the layer is still discarded", async () => {
+    const linkage = { code: 0, output: "", stdout: `${JSON.stringify({ checked: 2, missing })}\n` };
+    const { error, w } = await failure({ linkage, importCheck: { ok: false, kind: "import-error", message: "[Error: import failed] boom" } });
+    expect(error.kind).toBe("native-library-missing");
+    expect(w.log.text()).not.toContain("boom");
+    expect(w.fs.kind(`${LAYERS}/dependencies`)).toBeUndefined();
+  });
+
+  it("an import check failure alone keeps the installed dependencies for the next build", async () => {
+    const { error, w } = await failure({ importCheck: { ok: false, kind: "import-error", message: "[Error: import failed] boom" } });
+    expect(error.message).toBe("[Error: import failed] boom");
+    expect(w.fs.kind(`${LAYERS}/dependencies.toml`)).toBe("file");
+    expect(w.log.text()).toMatch(/\[Checking that the function imports\]\n  \$ [^\n]+\n$/);
   });
 
   it("a checker that prints no result is a clear error with its output", async () => {

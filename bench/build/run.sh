@@ -200,7 +200,7 @@ done
 
 # --- what was measured ---------------------------------------------------------------------
 {
-  echo "Stack: $BUILD_IMAGE ($(image_id "$BUILD_IMAGE")) and $RUN_IMAGE ($(image_id "$RUN_IMAGE")), the rootfs of kn-fn/{build,run}; builders $BUILDER and $NOOP_BUILDER made by kn-fn-builder from bench/lib/common.sh configs; buildpack kn-fn/python-function 0.1.0, .cnb sha256 $BUILDPACK_DIGEST"
+  echo "Stack: $BUILD_IMAGE ($(image_id "$BUILD_IMAGE")) and $RUN_IMAGE ($(image_id "$RUN_IMAGE")), the rootfs of kn-fn/{build,run}; builders $BUILDER and $NOOP_BUILDER$([[ " ${VARIANTS[*]} " != *" noop-venv "* ]] || echo " and $NOOP_VENV_BUILDER (its payload: the pdf venv of an untimed kn-fn build)") made by kn-fn-builder from bench/lib/common.sh configs; buildpack kn-fn/python-function 0.1.0, .cnb sha256 $BUILDPACK_DIGEST"
   echo "pack --timestamps build IMAGE --builder BUILDER --trust-builder --pull-policy never --volume BINDING:/platform/bindings/ca-certificates:ro --path APP --cache 'type=build;format=volume;name=V.build' --cache 'type=launch;format=volume;name=V.launch' (the apps' project.toml sets PYTHON_HANDLER, so pack re-saves the builder as an ephemeral image on every build, no-op included; the ca-certificates binding makes the buildpack's uv trust the host's CAs, see pip_trusts_host_cas in bench/lib/common.sh)"
   echo "docker build [--no-cache] -f bench/build/dockerfile/Dockerfile --build-arg BUILD_IMAGE=$PIP_BUILD_IMAGE --build-arg RUN_IMAGE=$RUN_IMAGE -t IMAGE APP (legacy builder; $PIP_BUILD_IMAGE = $BUILD_IMAGE + the host's CA bundle and an /etc/pip.conf naming it, for the deps stage only)"
   if [[ -n $(docker images -q "${IMAGE[docker-pdf]}:latest" 2>/dev/null) ]]; then

@@ -109,6 +109,9 @@ unpack_poetry "$out/poetry"
 
 echo "==> native library check: pyelftools $ELFTOOLS_VERSION (unpacked), python/kn_fn_linkage.py"
 unpack_pinned_wheel pyelftools "$ELFTOOLS_VERSION" "$ELFTOOLS_SHA256" "$out/elftools"
+# Compiled once here, as Poetry is (scripts/poetry.sh says how and why): the check runs on every
+# build, and compiling pyelftools first cost ~0.3 s of it (0.40 s -> 0.12 s to import).
+"$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash -s "$out/elftools" -p "/cnb/buildpack/elftools" "$out/elftools" >/dev/null
 cp "$here/python/kn_fn_linkage.py" "$out/python/kn_fn_linkage.py"
 
 echo "==> buildpack.toml, bin/"

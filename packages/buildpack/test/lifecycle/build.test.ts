@@ -94,6 +94,11 @@ describe("the packaged buildpack", () => {
     expect(fs.existsSync(path.join(dir, "pip"))).toBe(false);
     expect(fs.existsSync(path.join(dir, "poetry", "poetry", "__main__.py"))).toBe(true);
     expect(fs.existsSync(path.join(dir, "poetry", "poetry_plugin_export"))).toBe(true);
+    // Bytecode made at packaging, for the build image's Python: no build compiles these again.
+    const tag = execFileSync("python3", ["-c", "import sys; print(sys.implementation.cache_tag)"], { encoding: "utf8" }).trim();
+    for (const pyc of [["poetry", "poetry", "__pycache__", `__main__.${tag}.pyc`], ["elftools", "elftools", "elf", "__pycache__", `elffile.${tag}.pyc`]]) {
+      expect(fs.existsSync(path.join(dir, ...pyc))).toBe(true);
+    }
     expect(fs.statSync(path.join(dir, "buildpack.toml")).mtime.toISOString()).toBe("1980-01-01T00:00:01.000Z");
   });
 });

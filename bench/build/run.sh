@@ -87,7 +87,8 @@ noop_venv_builder() {
     || { tail -20 "$OUT/logs/builder-noop-venv.log" >&2; die "kn-fn-builder create (no-op with venv) failed"; }
   log "builder $NOOP_VENV_BUILDER: payload $(du -sb "$bp/payload/venv" | cut -f1) bytes (the pdf venv from $layer)"
 }
-[[ " ${VARIANTS[*]} " != *" noop-venv "* ]] || noop_venv_builder
+has_variant() { [[ " ${VARIANTS[*]} " == *" $1 "* ]]; }
+! has_variant noop-venv || noop_venv_builder
 
 # add_dependency APP: one more dependency in the app copy, declared as its format does.
 add_dependency() {
@@ -116,20 +117,12 @@ build() {
   esac
   after=$(image_id "$image")
   remember_stale "$before" "$image"
-  if [[ $v != docker-* ]]; then
-    "$PY" "$BENCH_LIB/phases.py" "$logfile" "$LAST_T0" "$LAST_T1" --round "$round" --key "$v/$phase" >>"$OUT/results.jsonl"
-  fi
   # The no-op's copy of the venv (its whole build phase) is work a buildpack does, not what
   # the lifecycle charges: noop-venv-lifecycle/PHASE is the build without it.
-  if [[ $v == noop-venv ]]; then
-    "$PY" - "$OUT/results.jsonl" "$round" "$phase" >>"$OUT/results.jsonl" <<'PYTHON'
-import json, sys
-path, rnd, phase = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-records = [json.loads(line) for line in open(path) if line.strip()]
-total = next(r for r in records if r["round"] == rnd and r["key"] == f"noop-venv/{phase}" and not r.get("phase"))
-build = next(r for r in records if r["round"] == rnd and r["key"] == f"noop-venv/{phase}:build")
-print(json.dumps({**total, "key": f"noop-venv-lifecycle/{phase}", "value": round(total["value"] - build["value"], 3)}))
-PYTHON
+  local without=()
+  [[ $v != noop-venv ]] || without=(--without build --as "noop-venv-lifecycle/$phase")
+  if [[ $v != docker-* ]]; then
+    "$PY" "$BENCH_LIB/phases.py" "$logfile" "$LAST_T0" "$LAST_T1" --round "$round" --key "$v/$phase" "${without[@]}" >>"$OUT/results.jsonl"
   fi
   check "$phase" "$v" "$logfile" "$before" "$after"
 }
@@ -200,7 +193,7 @@ done
 
 # --- what was measured ---------------------------------------------------------------------
 {
-  echo "Stack: $BUILD_IMAGE ($(image_id "$BUILD_IMAGE")) and $RUN_IMAGE ($(image_id "$RUN_IMAGE")), the rootfs of kn-fn/{build,run}; builders $BUILDER and $NOOP_BUILDER$([[ " ${VARIANTS[*]} " != *" noop-venv "* ]] || echo " and $NOOP_VENV_BUILDER (its payload: the pdf venv of an untimed kn-fn build)") made by kn-fn-builder from bench/lib/common.sh configs; buildpack kn-fn/python-function 0.1.0, .cnb sha256 $BUILDPACK_DIGEST"
+  echo "Stack: $BUILD_IMAGE ($(image_id "$BUILD_IMAGE")) and $RUN_IMAGE ($(image_id "$RUN_IMAGE")), the rootfs of kn-fn/{build,run}; builders $BUILDER and $NOOP_BUILDER$(! has_variant noop-venv || echo " and $NOOP_VENV_BUILDER (its payload: the pdf venv of an untimed kn-fn build)") made by kn-fn-builder from bench/lib/common.sh configs; buildpack kn-fn/python-function 0.1.0, .cnb sha256 $BUILDPACK_DIGEST"
   echo "pack --timestamps build IMAGE --builder BUILDER --trust-builder --pull-policy never --volume BINDING:/platform/bindings/ca-certificates:ro --path APP --cache 'type=build;format=volume;name=V.build' --cache 'type=launch;format=volume;name=V.launch' (the apps' project.toml sets PYTHON_HANDLER, so pack re-saves the builder as an ephemeral image on every build, no-op included; the ca-certificates binding makes the buildpack's uv trust the host's CAs, see pip_trusts_host_cas in bench/lib/common.sh)"
   echo "docker build [--no-cache] -f bench/build/dockerfile/Dockerfile --build-arg BUILD_IMAGE=$PIP_BUILD_IMAGE --build-arg RUN_IMAGE=$RUN_IMAGE -t IMAGE APP (legacy builder; $PIP_BUILD_IMAGE = $BUILD_IMAGE + the host's CA bundle and an /etc/pip.conf naming it, for the deps stage only)"
   if [[ -n $(docker images -q "${IMAGE[docker-pdf]}:latest" 2>/dev/null) ]]; then

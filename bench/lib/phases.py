@@ -1,6 +1,7 @@
 """Where a `pack --timestamps build` spent its time, from its log.
 
-    python phases.py LOG T0 T1 --round N --key KEY   # appends to stdout: results.jsonl lines
+    python phases.py LOG T0 T1 --round N --key KEY [--without PHASE --as KEY2]
+                                                     # appends to stdout: results.jsonl lines
 
 T0 and T1 are the epoch seconds at which the pack command was started and returned (bash
 $EPOCHREALTIME in bench/lib/common.sh timed). pack prefixes every line with the local time
@@ -13,7 +14,9 @@ chunk read from the container), so the phases are:
   export   "===> EXPORTING" -> "*** Images": app image layers and config, saved to the engine
   finish   "*** Images" -> T1: cache layers written, the container removed, pack exits
 
-One line per phase, with the same key plus ":phase", as summarize.py reads them.
+One line per phase, with the same key plus ":phase", as summarize.py reads them. With
+--without PHASE --as KEY2, also one measurement KEY2: the whole build less that phase (the
+no-op that copies a venv in its build phase, less the copy: what pack and the lifecycle charge).
 """
 
 from __future__ import annotations
@@ -53,11 +56,18 @@ def main() -> int:
     parser.add_argument("t1", type=float)
     parser.add_argument("--round", type=int, required=True)
     parser.add_argument("--key", required=True)
+    parser.add_argument("--without", choices=["setup", *HEADERS.values(), "finish"])
+    parser.add_argument("--as", dest="as_key")
     args = parser.parse_args()
+    if (args.without is None) != (args.as_key is None):
+        parser.error("--without and --as go together")
     with open(args.log, encoding="utf-8", errors="replace") as f:
         times = phase_times(f.read().splitlines(), args.t0, args.t1)
     for name, seconds in times.items():
         print(json.dumps({"round": args.round, "key": f"{args.key}:{name}", "value": seconds, "unit": "s", "phase": True}))
+    if args.without is not None:
+        less = round(args.t1 - args.t0 - times.get(args.without, 0.0), 3)
+        print(json.dumps({"round": args.round, "key": args.as_key, "value": less, "unit": "s"}))
     return 0
 
 
